@@ -70,7 +70,7 @@ class Timers:
         """Remove and return the names whose deadline is at or before `now_ns`, earliest first."""
         due: list[str] = []
         while (deadline := self.next_deadline()) is not None and deadline <= now_ns:
-            _, seq, name = heapq.heappop(self._heap)
+            _, _seq, name = heapq.heappop(self._heap)
             del self._live[name]
             due.append(name)
         return due

@@ -1,0 +1,1 @@
+"""Orders: validation, the status state machine, the ledger of all orders, and attached exits."""

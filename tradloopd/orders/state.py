@@ -1,0 +1,142 @@
+"""The order status state machine: which event may follow which status, and what it changes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import assert_never
+
+from tradloopd.errors import IllegalTransition
+from tradloopd.messages import (
+    Order,
+    OrderAccepted,
+    OrderCanceled,
+    OrderDenied,
+    OrderEvent,
+    OrderExpired,
+    OrderFilled,
+    OrderRejected,
+    OrderTriggered,
+    OrderUnresolved,
+)
+from tradloopd.model import ZERO, OrderStatus, OrderType, TimeInForce
+
+S = OrderStatus
+_OPEN = frozenset({S.SUBMITTED, S.ACCEPTED, S.TRIGGERED, S.PARTIALLY_FILLED, S.UNRESOLVED})
+ALLOWED_FROM: dict[type, frozenset[OrderStatus]] = {
+    OrderDenied: frozenset({S.INITIALIZED}),
+    OrderAccepted: frozenset({S.SUBMITTED, S.UNRESOLVED}),
+    OrderRejected: frozenset({S.SUBMITTED, S.UNRESOLVED}),
+    OrderTriggered: frozenset({S.ACCEPTED}),
+    OrderFilled: _OPEN,
+    OrderCanceled: _OPEN,
+    OrderExpired: frozenset({S.ACCEPTED, S.TRIGGERED, S.PARTIALLY_FILLED}),
+    OrderUnresolved: frozenset({S.SUBMITTED}),
+}
+
+
+def order_problem(order: Order) -> str | None:
+    """Why this order can never be valid, or None; the risk guard denies with this reason."""
+    if (order.quantity is None) == (order.notional is None):
+        return "exactly one of quantity and notional must be given"
+    if order.quantity is not None and order.quantity <= ZERO:
+        return f"quantity must be positive, got {order.quantity}"
+    if order.notional is not None and (
+        order.notional <= ZERO or order.kind is not OrderType.MARKET
+    ):
+        return "notional sizing is only for market orders with a positive amount"
+    needs_price = order.kind in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+    needs_trigger = order.kind in (OrderType.STOP, OrderType.STOP_LIMIT)
+    if needs_price != (order.price is not None):
+        return f"{order.kind} order {'needs' if needs_price else 'takes no'} limit price"
+    if needs_trigger != (order.trigger_price is not None):
+        return f"{order.kind} order {'needs' if needs_trigger else 'takes no'} trigger price"
+    for name in ("price", "trigger_price", "stop_loss", "take_profit"):
+        value = getattr(order, name)
+        if value is not None and value <= ZERO:
+            return f"{name} must be positive, got {value}"
+    if (order.tif is TimeInForce.GTD) != (order.expire_ts is not None):
+        return "GTD orders need expire_ts, and only GTD orders take one"
+    if order.post_only and order.kind is not OrderType.LIMIT:
+        return "post-only applies to limit orders only"
+    return None
+
+
+class TrackedOrder:
+    """One order and everything that happened to it; changed only through `apply`."""
+
+    __slots__ = ("order", "status", "filled_qty", "filled_cost", "fees", "venue_order_id",
+                 "reason", "ts_last")
+
+    def __init__(self, order: Order) -> None:
+        self.order = order
+        self.status = OrderStatus.INITIALIZED
+        self.filled_qty = ZERO
+        self.filled_cost = ZERO
+        self.fees = ZERO
+        self.venue_order_id = ""
+        self.reason = ""
+        self.ts_last = order.ts_init
+
+    @property
+    def client_order_id(self) -> str:
+        return self.order.client_order_id
+
+    @property
+    def leaves_qty(self) -> Decimal | None:
+        """Quantity still to fill; None for a notional order before its fill sized it."""
+        if self.order.quantity is None:
+            return None
+        return self.order.quantity - self.filled_qty
+
+    @property
+    def avg_price(self) -> Decimal | None:
+        return self.filled_cost / self.filled_qty if self.filled_qty else None
+
+    def mark_submitted(self, ts_event: int) -> None:
+        if self.status is not S.INITIALIZED:
+            raise IllegalTransition(f"order {self.client_order_id}: submit from {self.status}")
+        self.status = S.SUBMITTED
+        self.ts_last = ts_event
+
+    def apply(self, event: OrderEvent) -> None:
+        """Move to the status the event implies, or raise IllegalTransition."""
+        if self.status not in ALLOWED_FROM[type(event)]:
+            raise IllegalTransition(
+                f"order {self.client_order_id}: {type(event).__name__} not allowed in {self.status}"
+            )
+        self.ts_last = event.ts_event
+        match event:
+            case OrderDenied() | OrderRejected() | OrderCanceled() | OrderUnresolved():
+                self.reason = event.reason
+                self.status = _STATUS_OF[type(event)]
+            case OrderAccepted():
+                self.venue_order_id = event.venue_order_id
+                self.status = S.ACCEPTED
+            case OrderTriggered():
+                self.status = S.TRIGGERED
+            case OrderExpired():
+                self.status = S.EXPIRED
+            case OrderFilled():
+                self._fill(event)
+            case _:
+                assert_never(event)
+
+    def _fill(self, fill: OrderFilled) -> None:
+        leaves = self.leaves_qty
+        if fill.quantity <= ZERO or (leaves is not None and fill.quantity > leaves):
+            raise IllegalTransition(
+                f"order {self.client_order_id}: fill of {fill.quantity} with {leaves} left"
+            )
+        self.filled_qty += fill.quantity
+        self.filled_cost += fill.quantity * fill.price
+        self.fees += fill.fee
+        done = leaves is None or fill.quantity == leaves
+        self.status = S.FILLED if done else S.PARTIALLY_FILLED
+
+
+_STATUS_OF: dict[type, OrderStatus] = {
+    OrderDenied: S.DENIED,
+    OrderRejected: S.REJECTED,
+    OrderCanceled: S.CANCELED,
+    OrderUnresolved: S.UNRESOLVED,
+}

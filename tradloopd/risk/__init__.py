@@ -1,0 +1,1 @@
+"""Risk: the pre-trade guard, and (later) sizing, VaR and correlation tools."""

@@ -1,0 +1,129 @@
+"""The pre-trade risk guard: every order intent is checked here, and each denial says why.
+
+Behaves identically in replay, paper and live: it sees the order, the account, and the last price
+of the order's symbol, nothing else. Trading states: ACTIVE (all checks), REDUCING (only orders
+that shrink a position), HALTED (no new orders; cancels always pass).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+from tradloopd.account import Account
+from tradloopd.messages import Order
+from tradloopd.model import ZERO, OrderType, Side, TradingState, to_decimal
+
+
+class RiskLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
+                 rename="kebab"):
+    """Pre-trade limits; an unset limit is not checked. Notionals are in the quote currency."""
+
+    max_order_qty: Decimal | None = None
+    max_order_notional: Decimal | None = None
+    max_position_qty: Decimal | None = None
+    max_position_notional: Decimal | None = None
+    max_open_orders: int | None = None
+    price_band_pct: Decimal | None = None
+
+
+class RiskGuard:
+    """Checks order intents against the limits and the trading state."""
+
+    def __init__(self, limits: RiskLimits) -> None:
+        self.limits = limits
+        self.state = TradingState.ACTIVE
+        self.state_reason = ""
+
+    def halt(self, reason: str) -> None:
+        self.state, self.state_reason = TradingState.HALTED, reason
+
+    def reduce_only(self, reason: str) -> None:
+        self.state, self.state_reason = TradingState.REDUCING, reason
+
+    def resume(self) -> None:
+        self.state, self.state_reason = TradingState.ACTIVE, ""
+
+    def check(self, order: Order, account: Account, last_price: float | None) -> str | None:
+        """None if the order may go to the venue, else the reason it is denied."""
+        if self.state is TradingState.HALTED:
+            return f"trading is halted: {self.state_reason}" if self.state_reason else "trading is halted"
+        position = account.position(order.symbol)
+        reduces = _reduces(order, position, account)
+        if self.state is TradingState.REDUCING and not reduces:
+            return "trading is reducing-only: the order would not reduce a position"
+        price = _reference_price(order, last_price)
+        return (
+            self._order_size_problem(order, price)
+            or self._price_band_problem(order, last_price)
+            or (None if reduces else self._position_problem(order, account, position, price))
+            or self._open_orders_problem(account)
+        )
+
+    def _order_size_problem(self, order: Order, price: Decimal | None) -> str | None:
+        limits = self.limits
+        qty = order.quantity
+        if limits.max_order_qty is not None and qty is not None and qty > limits.max_order_qty:
+            return f"order quantity {qty} exceeds max-order-qty {limits.max_order_qty}"
+        notional = order.notional if qty is None or price is None else qty * price
+        if limits.max_order_notional is not None and notional is not None \
+                and notional > limits.max_order_notional:
+            return f"order notional {notional:.2f} exceeds max-order-notional {limits.max_order_notional}"
+        return None
+
+    def _price_band_problem(self, order: Order, last_price: float | None) -> str | None:
+        band = self.limits.price_band_pct
+        if band is None or last_price is None:
+            return None
+        last = to_decimal(last_price)
+        for name in ("price", "trigger_price"):
+            value = getattr(order, name)
+            if value is not None and abs(value - last) > last * band / 100:
+                return f"{name} {value} is more than {band}% away from the last price {last}"
+        return None
+
+    def _position_problem(self, order: Order, account: Account, position: Decimal,
+                          price: Decimal | None) -> str | None:
+        limits = self.limits
+        qty = order.quantity
+        if qty is None:
+            if limits.max_position_notional is None or order.notional is None:
+                return None
+            exposure = abs(position) * (price or ZERO) + order.notional
+            return _over("position notional", exposure, limits.max_position_notional)
+        pending = account.working_qty(order.symbol, order.side)
+        worst = abs(position + (pending + qty) * order.side.sign)
+        if limits.max_position_qty is not None and worst > limits.max_position_qty:
+            return _over("position quantity", worst, limits.max_position_qty)
+        if limits.max_position_notional is not None and price is not None:
+            return _over("position notional", worst * price, limits.max_position_notional)
+        return None
+
+    def _open_orders_problem(self, account: Account) -> str | None:
+        limit = self.limits.max_open_orders
+        if limit is not None and len(account.orders.open_orders()) >= limit:
+            return f"{limit} orders are already open (max-open-orders)"
+        return None
+
+
+def _over(what: str, value: Decimal, limit: Decimal) -> str | None:
+    if value > limit:
+        return f"{what} would reach {value:.8g}, above the limit {limit}"
+    return None
+
+
+def _reference_price(order: Order, last_price: float | None) -> Decimal | None:
+    if order.kind in (OrderType.LIMIT, OrderType.STOP_LIMIT):
+        return order.price
+    if order.kind is OrderType.STOP:
+        return order.trigger_price
+    return None if last_price is None else to_decimal(last_price)
+
+
+def _reduces(order: Order, position: Decimal, account: Account) -> bool:
+    """True if filling the order entirely cannot grow the position or flip it."""
+    if not position or (position > 0) == (order.side is Side.BUY) or order.quantity is None:
+        return False
+    already = account.working_qty(order.symbol, order.side)
+    return already + order.quantity <= abs(position)

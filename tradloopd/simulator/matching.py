@@ -1,0 +1,171 @@
+"""Matching one bar: walk the intra-bar path and act on each order where the price reaches it.
+
+Orders are acted on in the order the path reaches them (ties: the order accepted first). An exit
+leg spawned by a fill joins the walk from the price where its parent filled, so a stop-loss can
+trigger later in the same bar. Fill prices, fees and quantities follow `fills.py`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from tradloopd.errors import InvariantError
+from tradloopd.messages import (
+    Bar,
+    OrderAccepted,
+    OrderCanceled,
+    OrderEvent,
+    OrderExpired,
+    OrderFilled,
+    OrderTriggered,
+)
+from tradloopd.model import OrderType, TimeInForce
+from tradloopd.orders.exits import exit_orders, has_exits
+from tradloopd.simulator.fills import FillPlan, plan_fill
+from tradloopd.simulator.path import bar_path, touch
+
+if TYPE_CHECKING:
+    from tradloopd.simulator.venue import Simulator, Working
+
+
+class BarWalk:
+    """One bar's matching pass over one symbol's book."""
+
+    def __init__(self, sim: Simulator, bar: Bar, book: list[Working]) -> None:
+        self.sim = sim
+        self.bar = bar
+        self.book = book
+        self.ts = bar.ts_open
+        self.events: list[OrderEvent] = []
+        cap = sim.config.max_participation
+        self.capacity: Decimal | None = (
+            None if cap is None
+            else sim.instruments[bar.symbol].floor_size(Decimal(repr(bar.volume)) * cap)
+        )
+        self._steps = 0
+
+    def run(self) -> list[OrderEvent]:
+        bar = self.bar
+        self._expire()
+        position = self.sim.account.qty(bar.symbol)
+        path = bar_path(bar.open, bar.high, bar.low, bar.close, mode=self.sim.config.intrabar,
+                        position_sign=(position > 0) - (position < 0))
+        self._walk(path[0], path[0])
+        self._end_arrivals()
+        for a, b in itertools.pairwise(path):
+            self._walk(a, b)
+        for working in self.book:
+            working.new = False
+            working.fresh = False
+        return self.events
+
+    def _expire(self) -> None:
+        for working in list(self.book):
+            expire_ts = working.order.expire_ts
+            if expire_ts is not None and expire_ts <= self.ts:
+                self.sim.remove(working)
+                self.events.append(OrderExpired(client_order_id=working.order.client_order_id,
+                                                ts_event=self.ts))
+
+    def _end_arrivals(self) -> None:
+        """IOC and FOK orders live only at the price they arrive at: cancel what is left."""
+        for working in list(self.book):
+            if working.new and working.order.tif in (TimeInForce.IOC, TimeInForce.FOK):
+                self._cancel(working, f"{working.order.tif} not filled at arrival")
+
+    def _walk(self, a: float, b: float) -> None:
+        current: float | Decimal = a
+        while (found := self._next_touch(current, b)) is not None:
+            working, price = found
+            if price != current:
+                current = price
+                for other in self.book:
+                    other.fresh = False
+            self._act(working, price)
+            self._steps += 1
+            if self._steps > 10_000:
+                raise InvariantError(f"bar matching did not settle for {self.bar.symbol}")
+
+    def _next_touch(self, a: float | Decimal, b: float) -> tuple[Working, float | Decimal] | None:
+        through = self.sim.config.limit_fill == "through"
+        best: tuple[float, int, Working, float | Decimal] | None = None
+        if self.capacity is not None and not self.capacity:
+            return None
+        for working in self.book:
+            order = working.order
+            price = touch(order.kind, order.side, order.price, order.trigger_price,
+                          working.triggered, a, b, through=through)
+            if price is None:
+                continue
+            key = (abs(float(price) - float(a)), working.seq)
+            if best is None or key < best[:2]:
+                best = (key[0], key[1], working, price)
+        return None if best is None else (best[2], best[3])
+
+    def _act(self, working: Working, price: float | Decimal) -> None:
+        order = working.order
+        if order.kind is OrderType.STOP_LIMIT and not working.triggered:
+            working.triggered = True
+            working.fresh = True
+            self.events.append(OrderTriggered(client_order_id=order.client_order_id,
+                                              ts_event=self.ts))
+            return
+        plan = plan_fill(self.sim, working, price, self.capacity)
+        if isinstance(plan, str):
+            self._cancel(working, plan)
+            return
+        self._fill(working, plan)
+
+    def _fill(self, working: Working, plan: FillPlan) -> None:
+        order = working.order
+        working.fills += 1
+        fill = OrderFilled(
+            client_order_id=order.client_order_id, fill_id=f"{order.client_order_id}-{working.fills}",
+            symbol=order.symbol, side=order.side, quantity=plan.quantity, price=plan.price,
+            fee=plan.fee, liquidity=plan.liquidity, ts_event=self.ts,
+        )
+        self.sim.account.apply(fill)
+        self.events.append(fill)
+        if self.capacity is not None:
+            self.capacity -= plan.quantity
+        if working.leaves is not None:
+            working.leaves -= plan.quantity
+        if working.leaves is None or not working.leaves:
+            self.sim.remove(working)
+            self._on_done(working)
+        elif order.reduce_only and not self.sim.account.qty(order.symbol):
+            self._cancel(working, "reduce-only: the position is closed")
+
+    def _on_done(self, working: Working) -> None:
+        order = working.order
+        if order.parent_id is not None:
+            for sibling in list(self.book):
+                if sibling.order.parent_id == order.parent_id:
+                    self._cancel(sibling, "oco")
+        if has_exits(order):
+            self._spawn_exits(working)
+
+    def _spawn_exits(self, working: Working) -> None:
+        order = working.order
+        filled = order.quantity - working.leaves if working.leaves is not None else None
+        if filled is None:
+            filled = self._filled_qty(order.client_order_id)
+        for leg in exit_orders(order, filled, self.ts):
+            child = self.sim.add_working(leg)
+            self.events.append(OrderAccepted(client_order_id=leg.client_order_id,
+                                             venue_order_id=f"SIM-{child.seq}", ts_event=self.ts))
+
+    def _filled_qty(self, client_order_id: str) -> Decimal:
+        return sum((e.quantity for e in self.events
+                    if isinstance(e, OrderFilled) and e.client_order_id == client_order_id),
+                   Decimal(0))
+
+    def _cancel(self, working: Working, reason: str) -> None:
+        self.sim.remove(working)
+        self.events.append(OrderCanceled(client_order_id=working.order.client_order_id,
+                                         reason=reason, ts_event=self.ts))
+        order = working.order
+        if has_exits(order) and working.leaves is not None and working.leaves != order.quantity:
+            self._spawn_exits(working)

@@ -1,0 +1,148 @@
+"""The paper venue: accepts orders, matches them against bars, and keeps the paper account.
+
+Used by replay and by paper trading on live data, with identical behaviour. Orders are matched on
+the intra-bar path of `path.py`; a signal acted on at a bar's close therefore fills at the next
+bar's open at the earliest. Fees, slippage, participation caps and buying power are applied at the
+fill; see docs/simulator.md for every rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+
+import msgspec
+
+from tradloopd.messages import Bar, Order, OrderAccepted, OrderCanceled, OrderEvent, OrderRejected
+from tradloopd.model import ZERO, Instrument, OrderType, Side, TimeInForce
+from tradloopd.orders.state import order_problem
+from tradloopd.positions import Portfolio
+from tradloopd.simulator.matching import BarWalk
+from tradloopd.simulator.path import IntrabarMode
+
+_NO_EVENTS: list[OrderEvent] = []
+
+
+class SimulatorConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
+                      rename="kebab"):
+    """How the paper venue fills: fees as fractions of notional, slippage in basis points."""
+
+    maker_fee: Decimal = ZERO
+    taker_fee: Decimal = ZERO
+    slippage_bps: Decimal = ZERO
+    intrabar: IntrabarMode = "nearest"
+    limit_fill: Literal["touch", "through"] = "touch"
+    leverage: Decimal = Decimal(1)
+    max_participation: Decimal | None = None
+
+
+class Working:
+    """An order resting at the venue: what is left of it and where it stands in its life."""
+
+    __slots__ = ("order", "leaves", "triggered", "fresh", "new", "seq", "fills")
+
+    def __init__(self, order: Order, seq: int) -> None:
+        self.order = order
+        self.leaves: Decimal | None = order.quantity
+        self.triggered = False
+        self.fresh = True  # not yet passed by the price since it became active (fills as taker)
+        self.new = True  # has not seen a bar yet (IOC/FOK are decided at their first bar's open)
+        self.seq = seq
+        self.fills = 0
+
+
+class Simulator:
+    """The paper venue's core: `submit`, `cancel` and `on_bar` return the events they cause."""
+
+    def __init__(self, config: SimulatorConfig, instruments: Mapping[str, Instrument],
+                 cash: Decimal) -> None:
+        self.config = config
+        self.instruments = dict(instruments)
+        self.account = Portfolio(cash)
+        self.books: dict[str, list[Working]] = {}
+        self.by_id: dict[str, Working] = {}
+        self.last: dict[str, float] = {}
+        self._seen: set[str] = set()
+        self._seq = 0
+
+    def has_working(self, symbol: str) -> bool:
+        return bool(self.books.get(symbol))
+
+    def working_orders(self) -> list[Order]:
+        return [w.order for w in sorted(self.by_id.values(), key=lambda w: w.seq)]
+
+    def submit(self, order: Order, ts: int) -> list[OrderEvent]:
+        """Accept or reject; a repeated client order id is ignored (idempotent submit)."""
+        coid = order.client_order_id
+        if coid in self._seen:
+            return _NO_EVENTS
+        self._seen.add(coid)
+        reason = order_problem(order) or self._venue_problem(order)
+        if reason is not None:
+            return [OrderRejected(client_order_id=coid, reason=reason, ts_event=ts)]
+        if order.tif is TimeInForce.DAY and order.expire_ts is None:
+            order = msgspec.structs.replace(order, expire_ts=_next_utc_midnight(ts))
+        self.add_working(order)
+        return [OrderAccepted(client_order_id=coid, venue_order_id=f"SIM-{self._seq}",
+                              ts_event=ts)]
+
+    def add_working(self, order: Order) -> Working:
+        self._seq += 1
+        self._seen.add(order.client_order_id)
+        working = Working(order, self._seq)
+        self.books.setdefault(order.symbol, []).append(working)
+        self.by_id[order.client_order_id] = working
+        return working
+
+    def remove(self, working: Working) -> None:
+        self.books[working.order.symbol].remove(working)
+        del self.by_id[working.order.client_order_id]
+
+    def cancel(self, client_order_id: str, ts: int, reason: str = "canceled") -> list[OrderEvent]:
+        working = self.by_id.get(client_order_id)
+        if working is None:
+            return _NO_EVENTS  # unknown or already done: nothing to cancel, nothing to say
+        self.remove(working)
+        return [OrderCanceled(client_order_id=client_order_id, reason=reason, ts_event=ts)]
+
+    def on_bar(self, bar: Bar) -> list[OrderEvent]:
+        self.last[bar.symbol] = bar.close
+        book = self.books.get(bar.symbol)
+        if not book:
+            return _NO_EVENTS
+        return BarWalk(self, bar, book).run()
+
+    def _venue_problem(self, order: Order) -> str | None:
+        instrument = self.instruments.get(order.symbol)
+        if instrument is None:
+            return f"unknown symbol {order.symbol!r}"
+        if order.quantity is not None:
+            if instrument.floor_size(order.quantity) != order.quantity:
+                return f"quantity {order.quantity} is not a multiple of the lot size " \
+                       f"{instrument.size_increment}"
+            if order.quantity < instrument.min_size:
+                return f"quantity {order.quantity} is below the minimum {instrument.min_size}"
+        for name in ("price", "trigger_price", "stop_loss", "take_profit"):
+            value = getattr(order, name)
+            if value is not None and instrument.round_price(value, up=False) != value:
+                return f"{name} {value} is not a multiple of the tick {instrument.price_increment}"
+        if order.post_only and order.price is not None and self._marketable(order, order.price):
+            return "post-only order would take liquidity"
+        return None
+
+    def _marketable(self, order: Order, limit: Decimal) -> bool:
+        last = self.last.get(order.symbol)
+        if last is None:
+            return False
+        return last <= limit if order.side is Side.BUY else last >= limit
+
+    def is_limit_like(self, working: Working) -> bool:
+        kind = working.order.kind
+        return kind is OrderType.LIMIT or (kind is OrderType.STOP_LIMIT and working.triggered)
+
+
+def _next_utc_midnight(ts: int) -> int:
+    day = datetime.fromtimestamp(ts / 1e9, tz=UTC).date() + timedelta(days=1)
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1_000_000_000
