@@ -37,7 +37,8 @@ class Donchian(Strategy):
 
     def on_bar(self, bar: Bar, ctx: Context) -> None:
         close, position = bar.close, ctx.position
-        if (position > 0 and close < ctx.indicator("exit.lower", 1)) or (position < 0 and close > ctx.indicator("exit.upper", 1)):
+        broke_long = position > 0 and close < ctx.indicator("exit.lower", 1)
+        if broke_long or (position < 0 and close > ctx.indicator("exit.upper", 1)):
             ctx.close()
         elif not position:
             qty = self.p.qty if self.p.qty is not None else ctx.equity / close

@@ -42,7 +42,8 @@ class RsiBollinger(Strategy):
         rsi = ctx.indicator("rsi")
         middle = ctx.indicator("bb.middle")
         position = ctx.position
-        if (position > 0 and (bar.close >= middle or rsi > 50)) or (position < 0 and (bar.close <= middle or rsi < 50)):
+        long_done = position > 0 and (bar.close >= middle or rsi > 50)
+        if long_done or (position < 0 and (bar.close <= middle or rsi < 50)):
             ctx.close()
         elif not position:
             self._enter(bar, ctx, rsi)
