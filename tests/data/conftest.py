@@ -1,22 +1,14 @@
-"""Fixtures for the data tests: small bar files written into tmp_path, and the shared real data."""
+"""Fixtures for the data tests: small bar files written into tmp_path."""
 
 from __future__ import annotations
 
 import gzip
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 HEADER = "timestamp,open,high,low,close,volume"
-
-
-def shared_data_dir() -> Path | None:
-    """`../shared/data` next to the repository, or $TRADLOOPD_SHARED_DATA; None if absent."""
-    configured = os.environ.get("TRADLOOPD_SHARED_DATA")
-    root = Path(configured) if configured else Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-    return root if root.is_dir() else None
 
 
 @pytest.fixture

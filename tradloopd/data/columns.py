@@ -32,11 +32,15 @@ class FoundColumns:
         """`missing column 'volume' (found: ...); expected ...` for an error message."""
         names = ", ".join(repr(name) for name in self.missing(index_is_time=index_is_time))
         noun = "column" if len(self.missing(index_is_time=index_is_time)) == 1 else "columns"
-        return (
+        text = (
             f"missing {noun} {names} (found: {', '.join(self.header) or 'nothing'}); "
             f"expected {EXPECTED} in any case, with date/datetime/time/open_time also accepted "
             "for timestamp"
         )
+        separator = next((sep for sep in ";\t|" if len(self.header) == 1 and sep in self.header[0]), None)
+        if separator is not None:
+            text += f"; the header seems separated by {separator!r}, but columns must be separated by commas"
+        return text
 
 
 def find_columns(header: list[str]) -> FoundColumns:

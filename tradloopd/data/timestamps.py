@@ -111,7 +111,10 @@ def _epoch_to_ns(numbers: np.ndarray, missing: np.ndarray | None) -> tuple[np.nd
     if np.all(numbers == np.rint(numbers)) and magnitude.max(initial=0) < 2**53:
         return _scale(numbers.astype(np.int64), scale, bad)
     bad |= np.abs(numbers) * scale >= _INT64_MAX
-    return np.where(bad, 0, np.rint(numbers * scale)).astype(np.int64), bad
+    numbers = np.where(bad, 0.0, numbers)
+    whole = np.floor(numbers)  # whole units and fraction apart, so the fraction keeps its digits
+    ticks, bad = _scale(whole.astype(np.int64), scale, bad)
+    return ticks + np.rint((numbers - whole) * scale).astype(np.int64), bad
 
 
 def _scale(ticks: np.ndarray, scale: int, bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
