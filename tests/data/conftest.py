@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,3 +30,23 @@ def write_csv(tmp_path: Path) -> Callable[..., str]:
         return str(path)
 
     return write
+
+
+@pytest.fixture
+def run_python() -> Callable[[str], str]:
+    """Run code in a fresh interpreter on this checkout (nothing imported yet); returns stdout."""
+    repo = Path(__file__).resolve().parents[2]
+
+    def run(code: str) -> str:
+        env = {**os.environ, "PYTHONPATH": str(repo)}
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            cwd=repo,
+            env=env,
+            check=True,
+        )
+        return done.stdout
+
+    return run

@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from tradloopd.data import check_command
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def run_check(path: str) -> tuple[int, list[str]]:
@@ -70,18 +64,10 @@ def test_unreadable_and_headerless_files_exit_1(write_csv, tmp_path):
     assert lines[-1] == f"{path}: cannot be used; fix the file"
 
 
-def test_importing_the_command_does_not_import_pandas_numpy_or_pyarrow():
+def test_importing_the_command_does_not_import_pandas_numpy_or_pyarrow(run_python):
     code = (
         "import sys\n"
         "import tradloopd.data, tradloopd.data.check\n"
         "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow') if m in sys.modules))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        check=True,
-    )
-    assert done.stdout.strip() == "[]"
+    assert run_python(code).strip() == "[]"

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -15,7 +10,6 @@ from tradloopd.data.timestamps import format_ts
 from tradloopd.errors import DataError
 
 DAY = 86_400 * 10**9
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_aapl_is_the_default_with_unadjusted_daily_bars():
@@ -57,7 +51,7 @@ def test_unknown_sample_symbol_lists_the_choices():
         load_sample("TSLA")
 
 
-def test_sample_needs_no_network_and_no_heavy_bokeh_import():
+def test_sample_needs_no_network_and_no_heavy_bokeh_import(run_python):
     code = (
         "import socket, sys\n"
         "def refuse(*a, **k): raise OSError('network is off in this test')\n"
@@ -66,12 +60,4 @@ def test_sample_needs_no_network_and_no_heavy_bokeh_import():
         "bars = load_sample('MSFT')\n"
         "print(len(bars), 'bokeh' in sys.modules, 'shapely' in sys.modules)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        check=True,
-    )
-    assert done.stdout.split() == ["3270", "False", "False"]
+    assert run_python(code).split() == ["3270", "False", "False"]
