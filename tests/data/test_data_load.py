@@ -116,6 +116,12 @@ def test_files_that_cannot_be_read_say_why(tmp_path):
     (tmp_path / "broken.csv.gz").write_bytes(b"not gzip at all")
     with pytest.raises(DataError, match=r"broken\.csv\.gz: cannot read the file"):
         load_bars(tmp_path / "broken.csv.gz")
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 but not really")
+    with pytest.raises(DataError, match=r"broken\.parquet: cannot read the file as Parquet"):
+        load_bars(tmp_path / "broken.parquet")
+    (tmp_path / "latin1.csv").write_bytes(b"timestamp,open,high,low,close,volume\n2024-01-01,1,1,1,1,1\xe9\n")
+    with pytest.raises(DataError, match=r"latin1\.csv: not UTF-8 text \(byte 57\); save it as UTF-8"):
+        load_bars(tmp_path / "latin1.csv")
 
 
 @pytest.mark.parametrize(

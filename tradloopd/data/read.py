@@ -64,7 +64,9 @@ def read_table(path: str | Path) -> RawTable:
         raise DataError(f"{file}: no such file") from exc
     except IsADirectoryError as exc:
         raise DataError(f"{file}: is a directory (use load_many for a directory)") from exc
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{file}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
+    except (OSError, EOFError) as exc:
         raise DataError(f"{file}: cannot read the file: {exc}") from exc
 
 
@@ -158,12 +160,16 @@ def _blank_rows(cells: pa.Table) -> np.ndarray:
 
 
 def _read_parquet(file: str) -> RawTable:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    found = find_columns(pq.read_schema(file).names)
-    if found.missing():
-        return _without_rows(file, "row", found)
-    cells = pq.read_table(file, columns=found.names())
+    try:
+        found = find_columns(pq.read_schema(file).names)
+        if found.missing():
+            return _without_rows(file, "row", found)
+        cells = pq.read_table(file, columns=found.names())
+    except pa.ArrowInvalid as exc:
+        raise DataError(f"{file}: cannot read the file as Parquet: {exc}") from exc
     lines = np.arange(1, cells.num_rows + 1, dtype=np.int64)
     return _convert(file, "row", found, cells, lines, cells.num_rows, [])
 

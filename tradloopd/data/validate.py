@@ -24,7 +24,7 @@ from tradloopd.data.timestamps import format_duration, format_ts
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """The report, and the row indices (in time order) of the bars to build; `keep` is None
-    when every row is kept in file order (nothing to repair)."""
+    when every row is kept in file order (nothing to repair) and when the data is refused."""
 
     report: ValidationReport
     keep: np.ndarray | None
@@ -55,7 +55,7 @@ def check_table(table: RawTable, *, clean: bool = False) -> Verdict:
         line_label=table.line_label,
     )
     if report.fatal or not (clean or report.ok):
-        return Verdict(report, keep)
+        return Verdict(report, None)
     untouched = len(keep) == len(table.ts) and not order_problems
     kept_report = msgspec.structs.replace(report, kept=len(keep))
     return Verdict(kept_report, None if untouched else keep)
