@@ -46,7 +46,7 @@ class FoundColumns:
 def find_columns(header: list[str]) -> FoundColumns:
     """Match header names, ignoring case, surrounding spaces and a byte-order mark; the first
     name in TIMESTAMP_NAMES order that is present becomes the timestamp."""
-    by_key = {}
+    by_key: dict[str, str] = {}
     for name in header:
         by_key.setdefault(name.strip().lstrip("\ufeff").lower(), name)
     timestamp = next((by_key[key] for key in TIMESTAMP_NAMES if key in by_key), None)

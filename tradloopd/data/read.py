@@ -225,6 +225,7 @@ def _timestamp_problems(
     file: str, column: str, stamps: pa.ChunkedArray, bad: np.ndarray, lines: np.ndarray
 ) -> list[Problem]:
     problems = []
+    kind: ProblemKind
     for row in np.flatnonzero(bad):
         cell = stamps[int(row)].as_py()
         if _is_blank(cell):

@@ -10,7 +10,6 @@ from typing import Literal
 import msgspec
 
 ProblemKind = Literal[
-    "unreadable",  # the file cannot be opened or decoded at all
     "missing_column",  # a required column is absent from the header
     "no_data",  # the file has a header but no usable row
     "bad_row",  # wrong number of fields on a line
@@ -27,7 +26,7 @@ ProblemKind = Literal[
     "gap",  # spacing larger than the timeframe: information, not an error
 ]
 
-FATAL_KINDS: frozenset[str] = frozenset({"unreadable", "missing_column", "no_data"})
+FATAL_KINDS: frozenset[str] = frozenset({"missing_column", "no_data"})
 INFO_KINDS: frozenset[str] = frozenset({"gap"})
 DROPPED_KINDS: frozenset[str] = frozenset(
     {

@@ -40,8 +40,7 @@ def _sample_bars(symbol: str) -> BarSeries:
 
     table = _stocks_table()
     rows = table[table["Ticker"] == symbol]
-    frame = rows.rename(columns={"Date": "timestamp"})
-    return BarSeries.from_frame(frame, symbol=symbol, source=f"sample:{symbol} ({SAMPLE_ORIGIN})")
+    return BarSeries.from_frame(rows, symbol=symbol, source=f"sample:{symbol} ({SAMPLE_ORIGIN})")
 
 
 @functools.cache

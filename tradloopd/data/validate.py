@@ -187,7 +187,9 @@ def _no_data(table: RawTable) -> Problem:
     return Problem(file=table.file, line=1, column=None, kind="no_data", message=message)
 
 
-def _problem(table: RawTable, row: int, column: str | None, kind: ProblemKind, message: str) -> Problem:
+def _problem(
+    table: RawTable, row: int | np.integer, column: str | None, kind: ProblemKind, message: str
+) -> Problem:
     line = int(table.lines[row])
     return Problem(file=table.file, line=line, column=column, kind=kind, message=message)
 
