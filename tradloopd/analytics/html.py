@@ -26,7 +26,7 @@ section{background:#fff;border:1px solid #dde1e6;border-radius:6px;padding:16px;
 table{border-collapse:collapse;font-variant-numeric:tabular-nums}
 td,th{padding:3px 12px;border-bottom:1px solid #eef0f2;text-align:left;vertical-align:top}
 td.v,th.v{text-align:right;white-space:nowrap}
-tr.group th{background:#eef3f9;color:#1f5fa8;font-size:13px;text-transform:uppercase}
+tr.group th{background:#eef3f9;color:#2b4a6b;font-size:13px;text-transform:uppercase}
 .metrics{columns:2;column-gap:28px}.metrics table{width:100%;break-inside:avoid;margin-bottom:14px}
 .wide .metrics{columns:1}
 figure{margin:0 0 18px}figure img{width:100%;height:auto;display:block}
