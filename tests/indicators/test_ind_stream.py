@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -17,6 +15,16 @@ SMALL: dict[str, dict[str, object]] = {
     "hv": {"period": 3},
     "keltner": {"period": 4, "atr_period": 3},
     "hma": {"period": 5},
+    "macd": {"fast": 3, "slow": 5, "signal": 3},
+    "ao": {"fast": 2, "slow": 5},
+    "adosc": {"fast": 2, "slow": 4},
+    "tsi": {"long": 5, "short": 3, "signal": 3},
+    "ultosc": {"short": 2, "medium": 3, "long": 5},
+    "ichimoku": {"tenkan": 2, "kijun": 3, "senkou": 5, "displacement": 3},
+    "kama": {"period": 4, "fast": 2, "slow": 10},
+    "stochrsi": {"period": 3, "k_period": 3, "k_smooth": 2, "d_period": 2},
+    "vwap": {"anchor": "session"},
+    "pivots": {"method": "camarilla"},
 }
 START_TS = 1_700_000_000 * 10**9
 
@@ -72,8 +80,8 @@ def test_stream_matches_batch(name: str, bars: dict[str, np.ndarray], source: st
     rows = _stream(spec, bars)
     try:
         batch = compute(spec, bars, bars["ts"])
-    except IndicatorError:
-        assert all(math.isnan(v) for row in rows for v in row.values())
+    except IndicatorError as exc:
+        assert "longer than the data" in str(exc)
         return
     for key, values in batch.items():
         live = np.array([row[key] for row in rows])

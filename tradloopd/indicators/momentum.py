@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 
-from tradloopd.indicators.inputs import period, series, warmed
-from tradloopd.indicators.moving import EMA
+from tradloopd.indicators.grid import rolling_mean
+from tradloopd.indicators.inputs import IndicatorError, period, same_length, series, warmed
+from tradloopd.indicators.moving import EMA, SMA, ema_valid
 from tradloopd.indicators.recursion import seeded_smooth
 from tradloopd.indicators.volatility import period_
 
@@ -59,3 +60,193 @@ class RSI:
         if math.isnan(total):
             return NAN
         return 100.0 * gain / total if total != 0 else 50.0
+
+
+def macd(
+    close: np.ndarray, fast: int = 12, slow: int = 26, signal: int = 9
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """MACD: (macd, signal, histogram) = EMA(fast) - EMA(slow), EMA(signal) of it, difference."""
+    x = series("close", close)
+    n = len(x)
+    f, s = _period(fast, n, "fast"), _period(slow, n, "slow")
+    sig = _period(signal, n, "signal")
+    if f >= s:
+        raise IndicatorError(f"fast: must be shorter than slow ({f} >= {s})")
+    line = ema_valid(x, f)[s - f :] - ema_valid(x, s)
+    sline = ema_valid(line, sig)
+    return warmed(line, n), warmed(sline, n), warmed(line[sig - 1 :] - sline, n)
+
+
+def roc(close: np.ndarray, period: int = 10) -> np.ndarray:
+    """Rate of change in percent: 100 * (close / close[t-period] - 1); NaN where that is 0."""
+    x = series("close", close)
+    p = _period(period, len(x))
+    prev = x[:-p]
+    out = np.divide(x[p:], prev, out=np.full(len(prev), NAN), where=prev != 0)
+    return warmed((out - 1.0) * 100.0, len(x))
+
+
+def mom(close: np.ndarray, period: int = 10) -> np.ndarray:
+    """Momentum: close - close[t-period]."""
+    x = series("close", close)
+    p = _period(period, len(x))
+    return warmed(x[p:] - x[:-p], len(x))
+
+
+def tsi(
+    close: np.ndarray, long: int = 25, short: int = 13, signal: int = 13
+) -> tuple[np.ndarray, np.ndarray]:
+    """True strength index: 100 * EMA(EMA(dp, long), short) / same of |dp|, and its EMA signal."""
+    x = series("close", close)
+    n = len(x)
+    lp, sp = _period(long, n, "long"), _period(short, n, "short")
+    sig = _period(signal, n, "signal")
+    d = x[1:] - x[:-1]
+    num = ema_valid(ema_valid(d, lp), sp)
+    den = ema_valid(ema_valid(np.abs(d), lp), sp)
+    line = np.divide(100.0 * num, den, out=np.zeros(len(den)), where=den != 0)
+    return warmed(line, n), warmed(ema_valid(line, sig), n)
+
+
+def ao(high: np.ndarray, low: np.ndarray, fast: int = 5, slow: int = 34) -> np.ndarray:
+    """Awesome oscillator: SMA(hl2, fast) - SMA(hl2, slow)."""
+    h, lo = same_length(high=high, low=low)
+    n = len(h)
+    f, s = _period(fast, n, "fast"), _period(slow, n, "slow")
+    if f >= s:
+        raise IndicatorError(f"fast: must be shorter than slow ({f} >= {s})")
+    mid = (h + lo) / 2.0
+    return warmed(rolling_mean(mid, f)[s - f :] - rolling_mean(mid, s), n)
+
+
+def trix(close: np.ndarray, period: int = 15) -> np.ndarray:
+    """TRIX: 1-bar rate of change (percent) of a triple EMA."""
+    x = series("close", close)
+    p = _period(period, len(x))
+    e3 = ema_valid(ema_valid(ema_valid(x, p), p), p)
+    prev = e3[:-1]
+    out = np.divide(e3[1:], prev, out=np.full(len(prev), NAN), where=prev != 0)
+    return warmed((out - 1.0) * 100.0, len(x))
+
+
+class MACD:
+    """Streaming MACD: update(close) -> (macd, signal, histogram)."""
+
+    __slots__ = ("_fast", "_signal", "_slow")
+
+    def __init__(self, fast: int = 12, slow: int = 26, signal: int = 9) -> None:
+        f, s = period_(fast, "fast"), period_(slow, "slow")
+        if f >= s:
+            raise IndicatorError(f"fast: must be shorter than slow ({f} >= {s})")
+        self._fast, self._slow, self._signal = EMA(f), EMA(s), EMA(period_(signal, "signal"))
+
+    def update(self, close: float) -> tuple[float, float, float]:
+        f, s = self._fast.update(close), self._slow.update(close)
+        if math.isnan(s):
+            return NAN, NAN, NAN
+        line = f - s
+        sig = self._signal.update(line)
+        return line, sig, line - sig
+
+
+class _Lagged:
+    """The value `p` bars ago, from a ring buffer."""
+
+    __slots__ = ("_buf", "_i", "_n", "_p")
+
+    def __init__(self, p: int) -> None:
+        self._p, self._buf, self._i, self._n = p, [0.0] * p, 0, 0
+
+    def push(self, value: float) -> float:
+        """Store `value`; return the value `p` bars before it (NaN until there is one)."""
+        i = self._i
+        old = self._buf[i] if self._n >= self._p else NAN
+        self._buf[i] = value
+        self._i = i + 1 if i + 1 < self._p else 0
+        self._n += 1
+        return old
+
+
+class ROC:
+    """Streaming rate of change (percent)."""
+
+    __slots__ = ("_lag",)
+
+    def __init__(self, period: int = 10) -> None:
+        self._lag = _Lagged(period_(period))
+
+    def update(self, close: float) -> float:
+        prev = self._lag.push(close)
+        return (close / prev - 1.0) * 100.0 if prev != 0 else NAN
+
+
+class MOM:
+    """Streaming momentum."""
+
+    __slots__ = ("_lag",)
+
+    def __init__(self, period: int = 10) -> None:
+        self._lag = _Lagged(period_(period))
+
+    def update(self, close: float) -> float:
+        return close - self._lag.push(close)
+
+
+class TSI:
+    """Streaming true strength index: update(close) -> (tsi, signal)."""
+
+    __slots__ = ("_den", "_num", "_prev", "_signal")
+
+    def __init__(self, long: int = 25, short: int = 13, signal: int = 13) -> None:
+        lp, sp = period_(long, "long"), period_(short, "short")
+        self._num, self._den = (EMA(lp), EMA(sp)), (EMA(lp), EMA(sp))
+        self._signal, self._prev = EMA(period_(signal, "signal")), NAN
+
+    def update(self, close: float) -> tuple[float, float]:
+        prev, self._prev = self._prev, close
+        if math.isnan(prev):
+            return NAN, NAN
+        num, den = _chain(self._num, close - prev), _chain(self._den, abs(close - prev))
+        if math.isnan(den):
+            return NAN, NAN
+        line = 100.0 * num / den if den != 0 else 0.0
+        return line, self._signal.update(line)
+
+
+def _chain(emas: tuple[EMA, ...], value: float) -> float:
+    for e in emas:
+        if math.isnan(value):
+            return NAN
+        value = e.update(value)
+    return value
+
+
+class AO:
+    """Streaming awesome oscillator."""
+
+    __slots__ = ("_fast", "_slow")
+
+    def __init__(self, fast: int = 5, slow: int = 34) -> None:
+        f, s = period_(fast, "fast"), period_(slow, "slow")
+        if f >= s:
+            raise IndicatorError(f"fast: must be shorter than slow ({f} >= {s})")
+        self._fast, self._slow = SMA(f), SMA(s)
+
+    def update(self, high: float, low: float) -> float:
+        mid = (high + low) / 2.0
+        return self._fast.update(mid) - self._slow.update(mid)
+
+
+class TRIX:
+    """Streaming TRIX."""
+
+    __slots__ = ("_emas", "_prev")
+
+    def __init__(self, period: int = 15) -> None:
+        p = period_(period)
+        self._emas, self._prev = (EMA(p), EMA(p), EMA(p)), NAN
+
+    def update(self, close: float) -> float:
+        e3 = _chain(self._emas, close)
+        prev, self._prev = self._prev, e3
+        return (e3 / prev - 1.0) * 100.0 if prev != 0 else NAN

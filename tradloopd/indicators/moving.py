@@ -118,13 +118,14 @@ class EMA:
 
     __slots__ = ("_alpha", "_beta", "_n", "_p", "_sum", "value")
 
-    def __init__(self, period: int = 20, alpha: float | None = None) -> None:
+    def __init__(self, period: int = 20, alpha: float | None = None, start: float | None = None) -> None:
+        """`alpha` overrides 2/(period+1); `start` skips the SMA seed and starts from it."""
         self._p = _check(period)
         self._alpha = 2.0 / (self._p + 1) if alpha is None else alpha
         self._beta = 1.0 - self._alpha
-        self._n = 0
+        self._n = 0 if start is None else self._p
         self._sum = 0.0
-        self.value = NAN
+        self.value = NAN if start is None else start
 
     def update(self, close: float) -> float:
         if self._n >= self._p:

@@ -1,8 +1,9 @@
-"""Trend strength and direction: ADX with +DI/-DI, Aroon, Ichimoku, linear regression."""
+"""Trend strength and direction: ADX with +DI/-DI, Aroon, Ichimoku."""
 
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import numpy as np
 
@@ -10,6 +11,7 @@ from tradloopd.indicators.inputs import period, same_length, warmed
 from tradloopd.indicators.moving import EMA
 from tradloopd.indicators.recursion import recurse, seeded_smooth
 from tradloopd.indicators.volatility import TrueRange, period_, true_range_valid
+from tradloopd.indicators.windows import WindowMax, rolling_argmax, rolling_max, rolling_min
 
 NAN = math.nan
 
@@ -87,3 +89,95 @@ class ADX:
         total = pdi + mdi
         dx = 100.0 * (abs(pdi - mdi) / total if total != 0 else 0.0)
         return self._adx.update(dx), pdi, mdi
+
+
+def aroon(high: np.ndarray, low: np.ndarray, period: int = 25) -> tuple[np.ndarray, ...]:
+    """Aroon (up, down, oscillator): 100 * (period - bars since the extreme) / period.
+
+    The window is period+1 bars (as TA-Lib); on ties the latest extreme counts.
+    """
+    h, lo = same_length(high=high, low=low)
+    n = len(h)
+    p = _period(period, n - 1 if n else 0)
+    t = np.arange(p, n)
+    up = 100.0 * (p - (t - rolling_argmax(h, p + 1))) / p
+    down = 100.0 * (p - (t - rolling_argmax(-lo, p + 1))) / p
+    return warmed(up, n), warmed(down, n), warmed(up - down, n)
+
+
+class Aroon:
+    """Streaming Aroon: update(high, low) -> (up, down, oscillator)."""
+
+    __slots__ = ("_hi", "_lo", "_p")
+
+    def __init__(self, period: int = 25) -> None:
+        self._p = period_(period)
+        self._hi, self._lo = WindowMax(self._p + 1), WindowMax(self._p + 1, minimum=True)
+
+    def update(self, high: float, low: float) -> tuple[float, float, float]:
+        self._hi.push(high)
+        self._lo.push(low)
+        if not self._hi.full:
+            return NAN, NAN, NAN
+        p = self._p
+        up, down = 100.0 * (p - self._hi.age) / p, 100.0 * (p - self._lo.age) / p
+        return up, down, up - down
+
+
+def _midpoint(h: np.ndarray, lo: np.ndarray, p: int, n: int) -> np.ndarray:
+    if n < p:
+        return np.full(n, NAN)
+    return warmed((rolling_max(h, p) + rolling_min(lo, p)) / 2.0, n)
+
+
+def _delay(x: np.ndarray, d: int) -> np.ndarray:
+    out = np.full(len(x), NAN)
+    out[d:] = x[: len(x) - d]
+    return out
+
+
+def ichimoku(
+    high: np.ndarray,
+    low: np.ndarray,
+    close: np.ndarray,
+    tenkan: int = 9,
+    kijun: int = 26,
+    senkou: int = 52,
+    displacement: int = 26,
+) -> tuple[np.ndarray, ...]:
+    """Ichimoku (tenkan, kijun, senkou_a, senkou_b, chikou), all known at their bar.
+
+    senkou_a/b at bar t are the spans computed at t-displacement (the cloud drawn ahead
+    lands on t); chikou at t is close[t], the point drawn displacement bars back.
+    """
+    h, lo, c = same_length(high=high, low=low, close=close)
+    n = len(c)
+    pt, pk, ps = (
+        _period(v, n, name) for name, v in (("tenkan", tenkan), ("kijun", kijun), ("senkou", senkou))
+    )
+    d = period("displacement", displacement, n, minimum=0)
+    conv, base = _midpoint(h, lo, pt, n), _midpoint(h, lo, pk, n)
+    span_a, span_b = _delay((conv + base) / 2.0, d), _delay(_midpoint(h, lo, ps, n), d)
+    return conv, base, span_a, span_b, c.copy()
+
+
+class Ichimoku:
+    """Streaming Ichimoku: update(high, low, close) -> (tenkan, kijun, senkou_a, senkou_b, chikou)."""
+
+    __slots__ = ("_d", "_lag", "_windows")
+
+    def __init__(self, tenkan: int = 9, kijun: int = 26, senkou: int = 52, displacement: int = 26) -> None:
+        ps = (period_(tenkan, "tenkan"), period_(kijun, "kijun"), period_(senkou, "senkou"))
+        self._windows = [(WindowMax(p), WindowMax(p, minimum=True)) for p in ps]
+        self._d = period("displacement", displacement, None, minimum=0)
+        self._lag: deque[tuple[float, float]] = deque(maxlen=self._d + 1)
+
+    def update(self, high: float, low: float, close: float) -> tuple[float, ...]:
+        mids = []
+        for hi, lo in self._windows:
+            top, bottom = hi.push(high), lo.push(low)
+            mids.append((top + bottom) / 2.0 if hi.full else NAN)
+        conv, base, slow = mids
+        self._lag.append(((conv + base) / 2.0, slow))
+        span_a, span_b = self._lag[0] if len(self._lag) > self._d else (NAN, NAN)
+        return conv, base, span_a, span_b, close
