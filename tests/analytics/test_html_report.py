@@ -117,3 +117,22 @@ def test_entries_and_exits_are_marked_on_the_price() -> None:
     axes = charts.price_with_trades(run).axes[0]
     offsets = {c.get_label(): len(c.get_offsets()) for c in axes.collections}
     assert offsets == {"long entry": 15, "short entry": 15, "exit (green = win)": 30}
+
+
+def test_a_run_without_trades_and_two_bars_still_reports(tmp_path: Path) -> None:
+    from analytics_fixtures import long_only_backtest, synthetic_prices, write_run_dir
+
+    ts, close = synthetic_prices(2)
+    run_dir = write_run_dir(tmp_path / "tiny", long_only_backtest("SYN", ts, close, np.zeros(2)))
+    html = write_report([run_dir]).read_text(encoding="utf-8")
+    assert len(embedded_images(html)) == len(CHARTS)
+    assert "n/a" in html
+
+
+def test_trades_file_without_pnl_is_refused(make_run_dir: Callable[..., Path],
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    run_dir = make_run_dir("run", n=200)
+    trades = pd.read_csv(run_dir / "trades.csv").drop(columns=["pnl"])
+    trades.to_csv(run_dir / "trades.csv", index=False)
+    assert report_command([str(run_dir)], None) == 1
+    assert "missing column(s) pnl" in capsys.readouterr().err

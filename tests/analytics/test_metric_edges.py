@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from tradloopd.analytics.catalog import METRIC_KEYS
+from tradloopd.analytics.catalog import METRIC_KEYS, SUMMARY_KEYS
 from tradloopd.analytics.inputs import EquityCurve, TradeLog
 from tradloopd.analytics.metrics import compute_metrics
 
@@ -50,6 +50,7 @@ def test_edge_curves_are_json_safe(name: str) -> None:
 
 def test_keys_are_stable_and_cover_the_engine_summary() -> None:
     assert set(ENGINE_SUMMARY) <= set(METRIC_KEYS)
+    assert SUMMARY_KEYS == ENGINE_SUMMARY
     assert len(METRIC_KEYS) == len(set(METRIC_KEYS)) >= 30
 
 

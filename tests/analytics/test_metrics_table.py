@@ -7,7 +7,7 @@ import re
 import pytest
 from rich.console import Console
 
-from tradloopd.analytics.catalog import METRICS
+from tradloopd.analytics.catalog import METRICS, SUMMARY_KEYS
 from tradloopd.analytics.display import format_duration, format_value
 from tradloopd.analytics.table import render_table
 
@@ -80,3 +80,12 @@ def test_non_finite_values_never_print_as_numbers() -> None:
     assert format_value("ratio", float("inf")) == "n/a"
     assert format_value("pct", float("nan")) == "n/a"
     assert format_value("int", None) == "n/a"
+
+
+def test_summary_table_shows_only_the_headline_metrics() -> None:
+    console = Console(record=True, width=100, color_system=None)
+    render_table(SAMPLE, console, keys=SUMMARY_KEYS)
+    text = console.export_text()
+    assert "Total return" in text and "Exposure time" in text and "Trades" in text
+    assert "Ulcer index" not in text and "Benchmark" not in text
+    assert value_of(text, "Max drawdown") == "-25.12%"

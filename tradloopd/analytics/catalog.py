@@ -167,3 +167,6 @@ METRICS: tuple[Metric, ...] = (
 
 METRIC_KEYS: tuple[str, ...] = tuple(m.key for m in METRICS)
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
+SUMMARY_KEYS: tuple[str, ...] = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown",
+                                 "win_rate", "profit_factor", "trades", "exposure_time")
+"""The headline metrics of a backtest summary."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -54,7 +54,7 @@ def _times(index: pd.DatetimeIndex) -> np.ndarray:
     return index.tz_convert(None).to_numpy() if index.tz is not None else index.to_numpy()
 
 
-def _line(ax: Axes, series: pd.Series, **style: object) -> None:
+def _line(ax: Axes, series: pd.Series, **style: Any) -> None:
     keep = minmax_indices(series.to_numpy(dtype=np.float64))
     ax.plot(_times(series.index)[keep], series.to_numpy(dtype=np.float64)[keep], **style)
 
@@ -105,7 +105,8 @@ def monthly_heatmap(run: Run) -> Figure:
     values = grid.to_numpy(dtype=np.float64) * 100
     fig, (ax,) = new_figure(max(2.2, 0.42 * len(grid) + 1.3))
     ax.grid(False)
-    limit = max(float(np.nanmax(np.abs(values))), 1e-9) if np.isfinite(values).any() else 1.0
+    months = values[:, :12]  # the colour scale follows the months; yearly totals saturate
+    limit = max(float(np.nanmax(np.abs(months))), 1e-9) if np.isfinite(months).any() else 1.0
     ax.imshow(np.ma.masked_invalid(values), cmap="RdYlGn", vmin=-limit, vmax=limit,
               aspect="auto")
     labels = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
@@ -126,7 +127,7 @@ def rolling_chart(run: Run) -> Figure:
     ppy = _periods_per_year(run)
     window = _rolling_window(len(equity), ppy)
     fig, (top, bottom) = new_figure(4.8, rows=2)
-    returns = equity.pct_change()
+    returns = equity.pct_change().replace([np.inf, -np.inf], np.nan)
     rolling = returns.rolling(window, min_periods=window)
     std = rolling.std().replace(0.0, np.nan)
     sharpe = (rolling.mean() / std * math.sqrt(ppy)).dropna()
@@ -166,7 +167,8 @@ def pnl_distribution(run: Run) -> Figure:
     if len(pnl) == 0:
         _empty(ax, "no closed trades")
     else:
-        bins = np.histogram_bin_edges(pnl, bins=int(min(60, max(10, math.sqrt(len(pnl))))))
+        count = int(min(60, max(10, math.sqrt(len(pnl)))))
+        bins = np.histogram_bin_edges(pnl, bins=count).tolist()
         ax.hist(pnl[pnl > 0], bins=bins, color=WIN, alpha=0.85, label="wins")
         ax.hist(pnl[pnl <= 0], bins=bins, color=LOSS, alpha=0.85, label="losses / flat")
         ax.axvline(float(pnl.mean()), color="#222", linestyle="--", linewidth=1,

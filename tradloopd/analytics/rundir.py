@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 EQUITY_FILE = "equity.csv"
 TRADES_FILE = "trades.csv"
 CLOSE_PREFIX = "close:"
+_NEEDED_TRADE_COLUMNS = ("entry_time", "exit_time", "symbol", "side", "entry_price",
+                         "exit_price", "pnl")
 TRADE_COLUMNS = ("entry_time", "exit_time", "symbol", "side", "qty", "entry_price",
                  "exit_price", "pnl", "fees", "return_pct", "bars_held")
 
@@ -75,6 +77,9 @@ def _read_trades(path: Path) -> pd.DataFrame:
         return pd.DataFrame(columns=list(TRADE_COLUMNS))
     try:
         frame = pd.read_csv(path)
+        missing = [c for c in _NEEDED_TRADE_COLUMNS if c not in frame.columns]
+        if missing:
+            raise DataError(f"{path}: missing column(s) {', '.join(missing)}")
         for column in ("entry_time", "exit_time"):
             frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
     except (ValueError, KeyError, pd.errors.ParserError) as exc:
