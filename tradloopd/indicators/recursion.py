@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from scipy.signal import lfilter
 
@@ -32,17 +30,21 @@ def seeded_smooth(x: np.ndarray, p: int, alpha: float) -> np.ndarray:
     return np.concatenate(([seed], smooth(x[p:], alpha, seed)))
 
 
+_BLOCK = 512
+
+
 def linear_scan(a: np.ndarray, b: np.ndarray, y0: float) -> np.ndarray:
-    """y[k] = a[k]*y[k-1] + b[k] with y[-1] = y0, in blocks of about sqrt(n).
+    """y[k] = a[k]*y[k-1] + b[k] with y[-1] = y0, in blocks of `_BLOCK` values.
 
     Each block is run forward from zero for all blocks at once (one vectorised step per
     column), then the block carries are chained and added back scaled by the block's
-    product of `a`.
+    product of `a`. The fixed block size keeps a prefix's values independent of how
+    many bars follow it.
     """
     n = len(a)
     if n == 0:
         return np.empty(0)
-    width = max(16, math.isqrt(n))
+    width = _BLOCK
     rows = -(-n // width)
     pa = np.ones(rows * width)
     pb = np.zeros(rows * width)

@@ -144,7 +144,8 @@ class ATR:
     __slots__ = ("_avg", "_tr")
 
     def __init__(self, period: int = 14) -> None:
-        self._tr, self._avg = TrueRange(), EMA(period, alpha=1.0 / period)
+        p = period_(period)
+        self._tr, self._avg = TrueRange(), EMA(p, alpha=1.0 / p)
 
     def update(self, high: float, low: float, close: float) -> float:
         tr = self._tr.update(high, low, close)
