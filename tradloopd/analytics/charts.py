@@ -63,7 +63,12 @@ def _log_scale_if_wide(ax: Axes, values: np.ndarray) -> None:
     """Log y axis when positive values span more than a factor of 20."""
     values = values[np.isfinite(values)]
     if len(values) and values.min() > 0 and values.max() / values.min() > 20:
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
         ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.10g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def _empty(ax: Axes, message: str) -> None:
