@@ -67,7 +67,11 @@ class Position:
 
     def apply(self, fill: OrderFilled) -> list[Trade]:
         """Add the fill; return the round trips it closed (FIFO)."""
-        signed = fill.quantity * fill.side.sign
+        signed = fill.quantity if fill.side is Side.BUY else -fill.quantity
+        if not self.qty or (signed > 0) == (self.qty > 0):  # opens or adds: nothing closes
+            self.lots.append(Lot(signed, fill.price, fill.ts_event, fill.fee))
+            self.qty += signed
+            return []
         trades: list[Trade] = []
         remaining, fee_left = signed, fill.fee
         while remaining and self.qty and (remaining > 0) != (self.qty > 0):

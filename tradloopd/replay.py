@@ -23,7 +23,7 @@ from tradloopd.account import Account
 from tradloopd.clock import SimClock
 from tradloopd.context import Context, OrderIds
 from tradloopd.data.bars import BarSeries
-from tradloopd.errors import ConfigError, StrategyError
+from tradloopd.errors import ConfigError, StrategyError, TradloopError
 from tradloopd.messages import Bar, CancelOrder, OrderDenied, OrderEvent, OrderFilled, SubmitOrder
 from tradloopd.model import ZERO, Instrument
 from tradloopd.risk.guard import RiskGuard, RiskLimits
@@ -95,13 +95,14 @@ class Replay:
         self.clock = SimClock()
         self.instruments = {s.symbol: _instrument(s, settings) for s in self.series}
         self.account = Account(settings.cash)
-        self.simulator = Simulator(settings.simulator, self.instruments, settings.cash)
         self.risk = RiskGuard(settings.risk)
         self.journal: list[Message] = []
         self.fill_bars: list[int] = []  # merged bar position of each fill, for the equity curve
         self.marks: dict[str, float] = {}
+        self.simulator = Simulator(settings.simulator, self.instruments, settings.cash, self.marks)
         self.ids = OrderIds(settings.node_id)
         self._position = 0
+        self._strategy: Lane | None = None  # the lane whose strategy code is running, if any
         self.lanes = [self._lane(s) for s in self.series]
         self._by_strategy = {lane.ctx.strategy_id: lane for lane in self.lanes}
 
@@ -113,7 +114,7 @@ class Replay:
         ctx = Context(
             strategy_id=f"{name}:{series.symbol}", instrument=self.instruments[series.symbol],
             account=self.account, clock=self.clock, params=self.params, columns=series.columns(),
-            values={k: v.tolist() for k, v in values.items()}, marks=self.marks, ids=self.ids,
+            values=values, marks=self.marks, ids=self.ids,
         )
         follower = None
         if self.style == "signal":
@@ -127,17 +128,32 @@ class Replay:
     def run(self) -> Replay:
         order, ts_event = _merge(self.series)
         self.merged_order, self.merged_ts = order, ts_event
-        for lane in self.lanes:
-            hook = getattr(lane.strategy, "on_start", None)
-            if hook is not None:
-                self._guarded(lane, hook, lane.ctx)
         self.engine = self._choose_engine()
-        if self.engine == "vector":
-            run_vector(self, order)
-        elif self.style == "signal":
-            self._run_sparse(order)
-        else:
-            self._run_every_bar(order)
+        try:
+            for lane in self.lanes:
+                hook = getattr(lane.strategy, "on_start", None)
+                if hook is not None:
+                    self._strategy = lane
+                    hook(lane.ctx)
+                    self._strategy = None
+            if self.engine == "vector":
+                run_vector(self, order)
+                return self
+            for lane in self.lanes:  # plain lists: the fastest per-bar lookups
+                lane.ctx.values = {k: list(v.tolist()) for k, v in lane.ctx.values.items()}
+            if self.style == "signal":
+                self._run_sparse(order)
+            else:
+                self._run_every_bar(order)
+        except TradloopError:
+            raise
+        except Exception as exc:
+            lane = self._strategy
+            if lane is None:
+                raise  # the engine itself broke: let it crash loudly
+            raise StrategyError(
+                f"strategy {lane.ctx.strategy_id} raised {exc!r} at bar {lane.ctx.i}"
+            ) from exc
         return self
 
     def _choose_engine(self) -> str:
@@ -148,22 +164,26 @@ class Replay:
         return "vector" if wanted != "event" and reason is None else "event"
 
     def _run_every_bar(self, order: np.ndarray) -> None:
-        lanes, clock, sim, marks = self.lanes, self.clock, self.simulator, self.marks
+        """The hot loop: one Bar per merged position, matching first, then the strategy."""
+        lanes, clock, marks = self.lanes, self.clock, self.marks
+        books, match = self.simulator.books, self.simulator.on_bar
         for start, chunk in Tape(self.series, order).chunks():
             for k, (s, row, ts, o, h, lo, c, v) in enumerate(zip(*chunk, strict=True), start):
                 lane = lanes[s]
-                tf = lane.tf_ns
-                bar = Bar(symbol=lane.symbol, ts_open=ts, ts_event=ts + tf, open=o, high=h, low=lo,
+                symbol = lane.symbol
+                ts_event = ts + lane.tf_ns
+                bar = Bar(symbol=symbol, ts_open=ts, ts_event=ts_event, open=o, high=h, low=lo,
                           close=c, volume=v)
-                clock.set(ts + tf)
-                self._position = k
-                events = sim.on_bar(bar)
-                if events:
-                    self._dispatch(events)
-                marks[lane.symbol] = c
+                clock.set(ts_event)
+                marks[symbol] = c
+                if books.get(symbol):
+                    self._position = k
+                    self._dispatch(match(bar))
                 ctx = lane.ctx
                 ctx.i = row
-                self._guarded(lane, lane.on_bar, bar, ctx)
+                self._strategy = lane
+                lane.on_bar(bar, ctx)
+                self._strategy = None
                 if ctx.commands:
                     self._execute(ctx)
 
@@ -207,7 +227,9 @@ class Replay:
             self._dispatch(events)
         self.marks[lane.symbol] = bar.close
         lane.ctx.i = row
-        self._guarded(lane, lane.on_bar, bar, lane.ctx)
+        self._strategy = lane
+        lane.on_bar(bar, lane.ctx)
+        self._strategy = None
         if lane.ctx.commands:
             self._execute(lane.ctx)
 
@@ -216,7 +238,7 @@ class Replay:
         for s, lane in enumerate(self.lanes):
             row = int(np.searchsorted(self._lane_positions[s], k)) - 1
             if row >= 0:
-                self.marks[lane.symbol] = self.simulator.last[lane.symbol] = float(lane.series.close[row])
+                self.marks[lane.symbol] = float(lane.series.close[row])
 
     # The order path -----------------------------------------------------------------------------
 
@@ -259,19 +281,11 @@ class Replay:
         name = "on_fill" if isinstance(event, OrderFilled) else "on_order"
         hook = getattr(lane.strategy, name, None)
         if hook is not None:
-            self._guarded(lane, hook, event, lane.ctx)
+            outer, self._strategy = self._strategy, lane
+            hook(event, lane.ctx)
+            self._strategy = outer
             if lane.ctx.commands:
                 self._execute(lane.ctx)
-
-    def _guarded(self, lane: Lane, call: Callable[..., None], *args: object) -> None:
-        try:
-            call(*args)
-        except StrategyError:
-            raise
-        except Exception as exc:
-            raise StrategyError(
-                f"strategy {lane.ctx.strategy_id} raised {exc!r} at bar {lane.ctx.i}"
-            ) from exc
 
     @property
     def denied(self) -> list[OrderDenied]:

@@ -70,9 +70,10 @@ def _curve_arrays(replay: Replay) -> tuple[np.ndarray, ...]:
     cash = _step(n, fill_k, cash_after, float(replay.settings.cash))
     equity, gross = cash.copy(), np.zeros(n)
     closes: dict[str, np.ndarray] = {}
+    fill_symbols = np.array([f.symbol for f in replay.account.fills], dtype=object)
     for s, lane in enumerate(lanes):
         mark = _marks_on_timeline(lane_of, s, lane.series.close, order, replay)
-        own = np.array([f.symbol == lane.symbol for f in replay.account.fills], dtype=bool)
+        own = fill_symbols == lane.symbol
         qty = _step(n, fill_k[own], qty_after[own], 0.0)
         held = np.where(qty != 0, qty * np.nan_to_num(mark), 0.0)
         equity += held
@@ -131,20 +132,25 @@ def _step(n: int, at: np.ndarray, values: np.ndarray, initial: float) -> np.ndar
 def _trade_log(trades: list[Trade], replay: Replay) -> TradeLog:
     from tradloopd.analytics.inputs import TradeLog
 
-    series = {lane.symbol: lane.series for lane in replay.lanes}
-    held = [int(np.searchsorted(series[t.symbol].ts, t.exit_ts) -
-                np.searchsorted(series[t.symbol].ts, t.entry_ts)) for t in trades]
+    symbols = np.array([t.symbol for t in trades], dtype=object)
+    entry_ts = np.array([t.entry_ts for t in trades], dtype=np.int64)
+    exit_ts = np.array([t.exit_ts for t in trades], dtype=np.int64)
+    held = np.zeros(len(trades), dtype=np.int64)
+    for lane in replay.lanes:
+        mine = symbols == lane.symbol
+        held[mine] = (np.searchsorted(lane.series.ts, exit_ts[mine])
+                      - np.searchsorted(lane.series.ts, entry_ts[mine]))
     return TradeLog(
-        symbol=np.array([t.symbol for t in trades], dtype=object),
+        symbol=symbols,
         side=np.array([1 if t.side is Side.BUY else -1 for t in trades], dtype=np.int8),
-        entry_ts=np.array([t.entry_ts for t in trades], dtype=np.int64),
-        exit_ts=np.array([t.exit_ts for t in trades], dtype=np.int64),
+        entry_ts=entry_ts,
+        exit_ts=exit_ts,
         qty=np.array([float(t.quantity) for t in trades]),
         entry_price=np.array([float(t.entry_price) for t in trades]),
         exit_price=np.array([float(t.exit_price) for t in trades]),
         pnl=np.array([float(t.pnl) for t in trades]),
         fees=np.array([float(t.fees) for t in trades]),
-        bars_held=np.array(held, dtype=np.int64),
+        bars_held=held,
     )
 
 

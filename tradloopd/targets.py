@@ -7,6 +7,7 @@ target changes (NaN keeps the previous target; before the first value the target
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from decimal import Decimal
@@ -93,7 +94,7 @@ def target_order(target: float, unit: str, position: Decimal, equity: float, clo
     anything else orders the quantity that `target x equity / close` implies.
     """
     if unit == "units":
-        return _difference(instrument.floor_size(to_decimal(target)) - position)
+        return _difference(_lots(target, instrument) - position)
     value = target * equity
     held = float(position) * close
     if value > held and position >= 0:
@@ -101,6 +102,12 @@ def target_order(target: float, unit: str, position: Decimal, equity: float, clo
         return TargetOrder(Side.BUY, None, extra) if extra > 0 else None
     desired = instrument.floor_size(to_decimal(math.trunc(value / close * 1e8) / 1e8))
     return _difference(desired - position)
+
+
+@functools.lru_cache(maxsize=1024)
+def _lots(target: float, instrument: Instrument) -> Decimal:
+    """A unit target rounded down to the lot (targets repeat, so this is cached)."""
+    return instrument.floor_size(to_decimal(target))
 
 
 def _difference(difference: Decimal) -> TargetOrder | None:

@@ -10,7 +10,6 @@ orders: no risk limits and no participation cap; otherwise the event engine runs
 
 from __future__ import annotations
 
-import heapq
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -36,30 +35,35 @@ def unsupported(replay: Replay) -> str | None:
 
 
 def run_vector(replay: Replay, order: np.ndarray) -> None:
-    """Fill the replay's account from its lanes' target changes."""
+    """Fill the replay's account from its lanes' target changes, in merged time order."""
     position_of = np.empty(len(order), dtype=np.int64)
     position_of[order] = np.arange(len(order))
     offsets = np.cumsum([0] + [len(lane.series) for lane in replay.lanes])
     lane_positions = [position_of[offsets[s]:offsets[s + 1]] for s in range(len(replay.lanes))]
-    queue: list[tuple[int, int, int, int]] = []  # (merged position, 0 fill / 1 signal, lane, row)
+    keys, lanes, rows = [], [], []
     for s, lane in enumerate(replay.lanes):
         assert lane.follower is not None
-        rows = lane.follower.change_rows()
-        rows = rows[rows < len(lane.series) - 1]
-        queue.extend(zip(lane_positions[s][rows].tolist(), [1] * len(rows), [s] * len(rows),
-                         rows.tolist(), strict=True))
-    heapq.heapify(queue)
-    pending: dict[int, tuple[str, TargetOrder]] = {}
+        signal_rows = lane.follower.change_rows()
+        signal_rows = signal_rows[signal_rows < len(lane.series) - 1]
+        positions = lane_positions[s]
+        # at one bar the fill (matching) comes before the signal (the strategy): key = 2k + kind
+        keys += [positions[signal_rows] * 2 + 1, positions[signal_rows + 1] * 2]
+        lanes += [np.full(2 * len(signal_rows), s)]
+        rows += [signal_rows, signal_rows + 1]
+    key = np.concatenate(keys)
+    sort = np.argsort(key, kind="stable")
     run = _VectorRun(replay, lane_positions)
-    while queue:
-        k, kind, s, row = heapq.heappop(queue)
-        if kind == 0:
-            run.fill(k, replay.lanes[s], row, *pending.pop(s))
+    pending: dict[int, tuple[str, TargetOrder]] = {}
+    for k2, s, row in zip(key[sort].tolist(), np.concatenate(lanes)[sort].tolist(),
+                          np.concatenate(rows)[sort].tolist(), strict=True):
+        k, is_signal = divmod(k2, 2)
+        if not is_signal:
+            if s in pending:
+                run.fill(k, replay.lanes[s], row, *pending.pop(s))
             continue
         wanted = run.decide(k, s, row)
         if wanted is not None:
             pending[s] = (replay.ids.next(), wanted)
-            heapq.heappush(queue, (int(lane_positions[s][row + 1]), 0, s, row + 1))
 
 
 class _VectorRun:
@@ -67,13 +71,18 @@ class _VectorRun:
         self.replay = replay
         self.lane_positions = lane_positions
         self.portfolio = replay.account.portfolio
+        self.config = replay.settings.simulator
+        self.single = len(replay.lanes) == 1
 
     def marks_before(self, k: int) -> dict[str, float]:
-        """Each symbol's close on its last bar merged before position k (only symbols held)."""
+        """Each held symbol's close on its last bar merged before position k."""
         marks: dict[str, float] = {}
+        if self.single:
+            return marks
         positions = self.portfolio.positions
         for s, lane in enumerate(self.replay.lanes):
-            if lane.symbol not in positions or not positions[lane.symbol].qty:
+            held = positions.get(lane.symbol)
+            if held is None or not held.qty:
                 continue
             row = int(np.searchsorted(self.lane_positions[s], k)) - 1
             if row >= 0:
@@ -82,18 +91,19 @@ class _VectorRun:
 
     def decide(self, k: int, s: int, row: int) -> TargetOrder | None:
         lane = self.replay.lanes[s]
-        assert lane.follower is not None
+        follower = lane.follower
+        assert follower is not None
         close = float(lane.series.close[row])
         equity = 0.0
-        if lane.follower.unit == "fraction":
+        if follower.unit == "fraction":
             marks = self.marks_before(k)
             marks[lane.symbol] = close
             equity = self.portfolio.marked_equity(marks)
-        return target_order(float(lane.follower.values[row]), lane.follower.unit,
+        return target_order(float(follower.values[row]), follower.unit,
                             self.portfolio.qty(lane.symbol), equity, close, lane.ctx.instrument)
 
     def fill(self, k: int, lane: Lane, row: int, client_order_id: str, wanted: TargetOrder) -> None:
-        config = self.replay.settings.simulator
+        config = self.config
         instrument = lane.ctx.instrument
         price = taker_price(to_decimal(float(lane.series.open[row])), wanted.side,
                             config.slippage_bps, instrument)
@@ -115,5 +125,7 @@ class _VectorRun:
         )
         account = self.replay.account
         account.fills.append(fill)
-        account.trades.extend(self.portfolio.apply(fill))
+        trades = self.portfolio.apply(fill)
+        if trades:
+            account.trades.extend(trades)
         self.replay.fill_bars.append(k)

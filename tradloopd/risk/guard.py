@@ -35,6 +35,7 @@ class RiskGuard:
         self.limits = limits
         self.state = TradingState.ACTIVE
         self.state_reason = ""
+        self._limited = any(getattr(limits, f) is not None for f in limits.__struct_fields__)
 
     def halt(self, reason: str) -> None:
         self.state, self.state_reason = TradingState.HALTED, reason
@@ -49,6 +50,8 @@ class RiskGuard:
         """None if the order may go to the venue, else the reason it is denied."""
         if self.state is TradingState.HALTED:
             return f"trading is halted: {self.state_reason}" if self.state_reason else "trading is halted"
+        if not self._limited and self.state is TradingState.ACTIVE:
+            return None  # nothing to check
         position = account.position(order.symbol)
         reduces = _reduces(order, position, account)
         if self.state is TradingState.REDUCING and not reduces:

@@ -57,13 +57,13 @@ class Simulator:
     """The paper venue's core: `submit`, `cancel` and `on_bar` return the events they cause."""
 
     def __init__(self, config: SimulatorConfig, instruments: Mapping[str, Instrument],
-                 cash: Decimal) -> None:
+                 cash: Decimal, last: dict[str, float]) -> None:
         self.config = config
         self.instruments = dict(instruments)
         self.account = Portfolio(cash)
-        self.books: dict[str, list[Working]] = {}
+        self.books: dict[str, list[Working]] = {}  # read-only outside: symbol -> working orders
         self.by_id: dict[str, Working] = {}
-        self.last: dict[str, float] = {}
+        self.last = last  # last close per symbol, kept current by whoever feeds the bars
         self._seen: set[str] = set()
         self._seq = 0
 
@@ -108,7 +108,7 @@ class Simulator:
         return [OrderCanceled(client_order_id=client_order_id, reason=reason, ts_event=ts)]
 
     def on_bar(self, bar: Bar) -> list[OrderEvent]:
-        self.last[bar.symbol] = bar.close
+        """Match the symbol's working orders against the bar (the feeder has set `last`)."""
         book = self.books.get(bar.symbol)
         if not book:
             return _NO_EVENTS
