@@ -71,7 +71,7 @@ def _stream(spec: object, bars: dict[str, np.ndarray]) -> list[dict[str, float]]
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(bars=bar_series(), source=st.sampled_from(["close", "hlc3", "open"]))
 def test_stream_matches_batch(name: str, bars: dict[str, np.ndarray], source: str) -> None:
     entry = REGISTRY[name]
