@@ -62,6 +62,8 @@ def _add_backtest(commands: argparse._SubParsersAction) -> None:  # type: ignore
     p.add_argument("--report", action="store_true", help="also write the HTML report")
     p.add_argument("--clean", action="store_true", help="repair bad data rows instead of refusing")
     p.add_argument("--json", action="store_true", help="print metrics as JSON instead of a table")
+    p.add_argument("--help-params", action="store_true",
+                   help="list the strategy's parameters with defaults and bounds, then exit")
     p.set_defaults(run=_run_backtest)
 
 
@@ -77,6 +79,8 @@ def _run_backtest(args: argparse.Namespace) -> int:
 
     config = load_backtest_config(args.config)
     section, settings = config.backtest, config.replay
+    if args.help_params:
+        return _print_params(args.strategy or section.strategy)
     overrides = {k: v for k, v in (("style", args.style), ("engine", args.engine)) if v}
     if overrides:
         settings = msgspec.structs.replace(settings, **overrides)
@@ -117,6 +121,18 @@ def _print_result(result: object, out: object, *, as_json: bool) -> None:
                   f"{result.replay.engine})")
     render_table(result.metrics, console)
     console.print(f"final equity {result.final_equity:.2f}   outputs in {out}/")
+
+
+def _print_params(name: str) -> int:
+    from tradloopd.strategy import load_strategy, param_specs, strategy_name, styles
+
+    cls = load_strategy(name)
+    print(f"{strategy_name(cls)} ({' and '.join(styles(cls))} style)")
+    for spec in param_specs(cls):
+        bounds = "" if spec.low is None and spec.high is None else f" [{spec.low}, {spec.high}]"
+        choices = f" one of {list(spec.choices)}" if spec.choices else ""
+        print(f"  {spec.name:<14} {spec.type:<6} default {spec.default!r}{bounds}{choices}  {spec.doc}")
+    return 0
 
 
 def _split(values: list[str]) -> list[str]:
