@@ -19,7 +19,8 @@ def series(name: str, values: Any) -> np.ndarray:
     arr = np.asarray(values, dtype=np.float64)
     if arr.ndim != 1:
         raise IndicatorError(f"{name}: expected a 1-d array, got shape {arr.shape}")
-    if not np.isfinite(arr).all():
+    # One pass summing (NaN/inf propagate) before the exact check, which runs only then.
+    if not math.isfinite(float(np.add.reduce(arr))) and not np.isfinite(arr).all():
         bad = int(np.flatnonzero(~np.isfinite(arr))[0])
         raise IndicatorError(f"{name}: NaN or infinite value at index {bad}")
     return arr
