@@ -69,10 +69,12 @@ def _p(name: str, value: int, n: int) -> int:
 
 
 def willr(high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int = 14) -> np.ndarray:
-    """Williams %R: -100 * (highest high - close) / (highest high - lowest low)."""
+    """Williams %R: -100 * (highest high - close) / (highest high - lowest low); 0 if flat."""
     h, lo, c = same_length(high=high, low=low, close=close)
     p = _p("period", period, len(c))
-    return warmed(_raw_k(h, lo, c, p) - 100.0, len(c))
+    hh, ll = rolling_max(h, p), rolling_min(lo, p)
+    out = np.divide(-100.0 * (hh - c[p - 1 :]), hh - ll, out=np.zeros(len(hh)), where=hh != ll)
+    return warmed(out, len(c))
 
 
 def kdj(
@@ -182,7 +184,10 @@ class WillR:
         self._hi, self._lo = WindowMax(p), WindowMax(p, minimum=True)
 
     def update(self, high: float, low: float, close: float) -> float:
-        return _raw_k_step(self._hi, self._lo, high, low, close) - 100.0
+        hh, ll = self._hi.push(high), self._lo.push(low)
+        if not self._hi.full:
+            return NAN
+        return -100.0 * (hh - close) / (hh - ll) if hh != ll else 0.0
 
 
 class KDJ:
