@@ -49,10 +49,11 @@ def cvar_parametric(r: np.ndarray, level: float) -> float | None:
 
 def _central_moments(r: np.ndarray) -> tuple[float, float, float] | None:
     deviations = r - np.mean(r)
-    m2 = float(np.mean(deviations**2))
+    m2 = float(np.mean(deviations * deviations))
     if math.sqrt(m2) <= ZERO_DISPERSION:
         return None
-    return m2, float(np.mean(deviations**3)), float(np.mean(deviations**4))
+    squared = deviations * deviations  # products, not **: float powers are ~10x slower
+    return m2, float(np.mean(squared * deviations)), float(np.mean(squared * squared))
 
 
 def skew(r: np.ndarray) -> float | None:
