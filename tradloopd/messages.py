@@ -85,6 +85,20 @@ class Resume(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     ts_event: int
 
 
+class Flatten(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """Cancel the working orders and close the positions of one symbol (None: all), even halted."""
+
+    symbol: str | None
+    ts_event: int
+
+
+class CancelAll(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """Cancel every working order of one symbol (None: all symbols)."""
+
+    symbol: str | None
+    ts_event: int
+
+
 # Order events ---------------------------------------------------------------------------------
 
 
@@ -153,4 +167,4 @@ OrderEvent = (
     | OrderExpired | OrderUnresolved
 )
 VenueCommand = SubmitOrder | CancelOrder
-RiskCommand = SubmitOrder | CancelOrder | Halt | Resume
+RiskCommand = SubmitOrder | CancelOrder | Halt | Resume | Flatten | CancelAll

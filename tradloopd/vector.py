@@ -27,7 +27,7 @@ def unsupported(replay: Replay) -> str | None:
     """Why this replay needs the event engine, or None if the vectorised path is exact for it."""
     if replay.style != "signal":
         return "the strategy runs bar by bar"
-    if any(getattr(replay.settings.risk, f) is not None for f in replay.settings.risk.__struct_fields__):
+    if replay.settings.risk.restricts():
         return "risk limits are set"
     if replay.settings.simulator.max_participation is not None:
         return "a participation cap is set"

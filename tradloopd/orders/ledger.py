@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tradloopd.errors import InvariantError
-from tradloopd.messages import Order, OrderEvent, OrderFilled
+from tradloopd.messages import Order, OrderDenied, OrderEvent, OrderFilled
 from tradloopd.model import OrderStatus
 from tradloopd.orders.exits import exit_orders, has_exits
 from tradloopd.orders.state import TrackedOrder
@@ -42,8 +42,14 @@ class OrderLedger:
         self._open[client_order_id] = tracked
 
     def apply(self, event: OrderEvent) -> TrackedOrder:
-        """Apply the event; a parent that finished filling registers its exit legs as submitted."""
+        """Apply the event; a parent that finished filling registers its exit legs as submitted.
+
+        An intent that is still INITIALIZED when a venue event arrives was evidently sent: it is
+        marked submitted first (the journal records intents, then either a denial or venue events).
+        """
         tracked = self._require(event.client_order_id)
+        if tracked.status is OrderStatus.INITIALIZED and not isinstance(event, OrderDenied):
+            self.mark_submitted(event.client_order_id, event.ts_event)
         tracked.apply(event)
         if tracked.status.is_terminal:
             self._open.pop(event.client_order_id, None)

@@ -13,7 +13,7 @@ import msgspec
 
 from tradloopd.account import Account
 from tradloopd.messages import Order
-from tradloopd.model import ZERO, OrderType, Side, TradingState, to_decimal
+from tradloopd.model import ZERO, OrderStatus, OrderType, Side, TradingState, to_decimal
 
 
 class RiskLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
@@ -26,6 +26,11 @@ class RiskLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     max_position_notional: Decimal | None = None
     max_open_orders: int | None = None
     price_band_pct: Decimal | None = None
+    max_in_flight: int = 64  # orders sent to the venue and not yet acknowledged (caps the loop)
+
+    def restricts(self) -> bool:
+        """True if any limit beyond the always-on in-flight cap is set."""
+        return any(getattr(self, f) is not None for f in self.__struct_fields__ if f != "max_in_flight")
 
 
 class RiskGuard:
@@ -35,7 +40,7 @@ class RiskGuard:
         self.limits = limits
         self.state = TradingState.ACTIVE
         self.state_reason = ""
-        self._limited = any(getattr(limits, f) is not None for f in limits.__struct_fields__)
+        self._limited = limits.restricts()
 
     def halt(self, reason: str) -> None:
         self.state, self.state_reason = TradingState.HALTED, reason
@@ -51,7 +56,7 @@ class RiskGuard:
         if self.state is TradingState.HALTED:
             return f"trading is halted: {self.state_reason}" if self.state_reason else "trading is halted"
         if not self._limited and self.state is TradingState.ACTIVE:
-            return None  # nothing to check
+            return self._in_flight_problem(account)  # the only check that is always on
         position = account.position(order.symbol)
         reduces = _reduces(order, position, account)
         if self.state is TradingState.REDUCING and not reduces:
@@ -62,6 +67,7 @@ class RiskGuard:
             or self._price_band_problem(order, last_price)
             or (None if reduces else self._position_problem(order, account, position, price))
             or self._open_orders_problem(account)
+            or self._in_flight_problem(account)
         )
 
     def _order_size_problem(self, order: Order, price: Decimal | None) -> str | None:
@@ -107,6 +113,13 @@ class RiskGuard:
         limit = self.limits.max_open_orders
         if limit is not None and len(account.orders.open_orders()) >= limit:
             return f"{limit} orders are already open (max-open-orders)"
+        return None
+
+    def _in_flight_problem(self, account: Account) -> str | None:
+        cap = self.limits.max_in_flight
+        in_flight = sum(1 for t in account.orders.open_orders() if t.status is OrderStatus.SUBMITTED)
+        if in_flight >= cap:
+            return f"{in_flight} orders are in flight to the venue, the most allowed (max-in-flight)"
         return None
 
 

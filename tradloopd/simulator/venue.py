@@ -15,14 +15,23 @@ from typing import Literal
 
 import msgspec
 
-from tradloopd.messages import Bar, Order, OrderAccepted, OrderCanceled, OrderEvent, OrderRejected
-from tradloopd.model import ZERO, Instrument, OrderType, Side, TimeInForce
-from tradloopd.orders.state import order_problem
+from tradloopd.messages import (
+    Bar,
+    Order,
+    OrderAccepted,
+    OrderCanceled,
+    OrderEvent,
+    OrderFilled,
+    OrderRejected,
+)
+from tradloopd.model import ZERO, Instrument, OrderStatus, OrderType, Side, TimeInForce
+from tradloopd.orders.state import TrackedOrder, order_problem
 from tradloopd.positions import Portfolio
 from tradloopd.simulator.matching import BarWalk
 from tradloopd.simulator.path import IntrabarMode
 
 _NO_EVENTS: list[OrderEvent] = []
+_RESTING = frozenset({OrderStatus.ACCEPTED, OrderStatus.TRIGGERED, OrderStatus.PARTIALLY_FILLED})
 
 
 class SimulatorConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
@@ -67,6 +76,19 @@ class Simulator:
         self._seen: set[str] = set()
         self._seq = 0
 
+    def restore(self, orders: list[TrackedOrder], fills: list[OrderFilled]) -> None:
+        """Rebuild after a restart: the account from the journaled fills, and every order the
+        journal shows accepted and still open as working (what is left of it)."""
+        for fill in fills:
+            self.account.apply(fill)
+        for tracked in orders:
+            self._seen.add(tracked.client_order_id)
+            if tracked.status in _RESTING:
+                working = self.add_working(_with_day_expiry(tracked.order, tracked.order.ts_init))
+                working.leaves = tracked.leaves_qty
+                working.triggered = tracked.status is OrderStatus.TRIGGERED
+                working.new = working.fresh = False
+
     def has_working(self, symbol: str) -> bool:
         return bool(self.books.get(symbol))
 
@@ -82,9 +104,7 @@ class Simulator:
         reason = order_problem(order) or self._venue_problem(order)
         if reason is not None:
             return [OrderRejected(client_order_id=coid, reason=reason, ts_event=ts)]
-        if order.tif is TimeInForce.DAY and order.expire_ts is None:
-            order = msgspec.structs.replace(order, expire_ts=_next_utc_midnight(ts))
-        self.add_working(order)
+        self.add_working(_with_day_expiry(order, ts))
         return [OrderAccepted(client_order_id=coid, venue_order_id=f"SIM-{self._seq}",
                               ts_event=ts)]
 
@@ -141,6 +161,13 @@ class Simulator:
     def is_limit_like(self, working: Working) -> bool:
         kind = working.order.kind
         return kind is OrderType.LIMIT or (kind is OrderType.STOP_LIMIT and working.triggered)
+
+
+def _with_day_expiry(order: Order, ts: int) -> Order:
+    """A DAY order expires at the end of the UTC day it was submitted on."""
+    if order.tif is TimeInForce.DAY and order.expire_ts is None:
+        return msgspec.structs.replace(order, expire_ts=_next_utc_midnight(ts))
+    return order
 
 
 def _next_utc_midnight(ts: int) -> int:

@@ -1,0 +1,74 @@
+"""The journal actor: the single writer of the sqlite journal.
+
+Inbox: `JournalEntry` (a message to log and/or an equity point, optionally with a `durable` event
+to set once committed). Everything waiting in the inbox is written as one batch, in a worker thread
+(one transaction per batch; a thread hop per row would be 100x slower). Output: after each commit,
+the logged messages go to the observer broadcaster (lossy) as `orders`, `fills` and `equity`
+updates. Fails by crashing: a write error or an event the ledger refuses is a broken invariant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import structlog
+import trio
+
+from tradloopd.channels import Counters
+from tradloopd.store.journal import EquityPoint, Journal, JournalMessage
+
+MAX_BATCH = 512
+log = structlog.get_logger()
+
+
+@dataclass(slots=True)
+class JournalEntry:
+    message: JournalMessage | None = None
+    equity: EquityPoint | None = None
+    durable: trio.Event | None = None
+
+
+class JournalActor:
+    def __init__(self, journal: Journal, inbox: trio.MemoryReceiveChannel[JournalEntry],
+                 publish: Callable[[list[JournalMessage], list[EquityPoint]], None]) -> None:
+        self.journal = journal
+        self.inbox = inbox
+        self.publish = publish
+        self.counters = Counters()
+        self.batches = 0
+        self.writing = False
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        structlog.contextvars.bind_contextvars(actor="journal")
+        async with self.inbox:
+            task_status.started()
+            while True:
+                try:
+                    batch = [await self.inbox.receive()]
+                except trio.EndOfChannel:
+                    return
+                while len(batch) < MAX_BATCH:
+                    try:
+                        batch.append(self.inbox.receive_nowait())
+                    except (trio.WouldBlock, trio.EndOfChannel):
+                        break
+                await self._write(batch)
+
+    async def _write(self, batch: list[JournalEntry]) -> None:
+        messages = [e.message for e in batch if e.message is not None]
+        equity = [e.equity for e in batch if e.equity is not None]
+        self.writing = True
+        try:
+            await trio.to_thread.run_sync(self.journal.append, messages, equity)
+        finally:
+            self.writing = False
+        self.counters.received += len(batch)
+        self.batches += 1
+        for entry in batch:
+            if entry.durable is not None:
+                entry.durable.set()
+        self.publish(messages, equity)
+
+    def pending(self) -> int:
+        return self.inbox.statistics().current_buffer_used

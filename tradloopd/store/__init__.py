@@ -1,0 +1,1 @@
+"""Durable state: the sqlite journal of order intents and events, and its derived tables."""
