@@ -103,11 +103,11 @@ def cci(high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int = 20) 
     h, lo, c = same_length(high=high, low=low, close=close)
     p = _p("period", period, len(c))
     tp = (h + lo + c) / 3.0
-    mean = rolling_mean(tp, p)
     windows = sliding_window_view(tp, p)
-    dev = np.empty(len(mean))
+    mean, dev = np.empty(len(windows)), np.empty(len(windows))
     for s in range(0, len(mean), _CCI_CHUNK):
         part = slice(s, s + _CCI_CHUNK)
+        mean[part] = windows[part].mean(axis=1)
         dev[part] = np.abs(windows[part] - mean[part, None]).sum(axis=1) / p
     out = np.divide(tp[p - 1 :] - mean, 0.015 * dev, out=np.zeros(len(dev)), where=dev != 0)
     return warmed(out, len(c))
@@ -213,20 +213,18 @@ class KDJ:
 class CCI:
     """Streaming CCI; the mean deviation needs one pass over the window (O(period))."""
 
-    __slots__ = ("_buf", "_mean", "_p")
+    __slots__ = ("_buf", "_p")
 
     def __init__(self, period: int = 20) -> None:
         self._p = period_(period)
         self._buf: deque[float] = deque(maxlen=self._p)
-        self._mean = WindowSum(self._p)
 
     def update(self, high: float, low: float, close: float) -> float:
         tp = (high + low + close) / 3.0
         self._buf.append(tp)
-        self._mean.push(tp)
-        if not self._mean.full:
+        if len(self._buf) < self._p:
             return NAN
-        mean = self._mean.mean()
+        mean = math.fsum(self._buf) / self._p
         dev = math.fsum(abs(v - mean) for v in self._buf) / self._p
         return (tp - mean) / (0.015 * dev) if dev != 0 else 0.0
 
