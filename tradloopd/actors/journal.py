@@ -19,6 +19,7 @@ from tradloopd.channels import Counters
 from tradloopd.store.journal import EquityPoint, Journal, JournalMessage
 
 MAX_BATCH = 512
+CHECKPOINT_IDLE_S = 1.0  # checkpoint the WAL after this long without writes
 log = structlog.get_logger()
 
 
@@ -45,7 +46,7 @@ class JournalActor:
             task_status.started()
             while True:
                 try:
-                    batch = [await self.inbox.receive()]
+                    batch = [await self._receive_or_checkpoint()]
                 except trio.EndOfChannel:
                     return
                 while len(batch) < MAX_BATCH:
@@ -54,6 +55,17 @@ class JournalActor:
                     except (trio.WouldBlock, trio.EndOfChannel):
                         break
                 await self._write(batch)
+
+    async def _receive_or_checkpoint(self) -> JournalEntry:
+        """The next entry; while none comes for a while, checkpoint the WAL once."""
+        with trio.move_on_after(CHECKPOINT_IDLE_S):
+            return await self.inbox.receive()
+        self.writing = True
+        try:
+            await trio.to_thread.run_sync(self.journal.checkpoint)
+        finally:
+            self.writing = False
+        return await self.inbox.receive()
 
     async def _write(self, batch: list[JournalEntry]) -> None:
         messages = [e.message for e in batch if e.message is not None]

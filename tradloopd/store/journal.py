@@ -55,6 +55,7 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run off the order path
     connection.execute("PRAGMA busy_timeout=5000")
     return connection
 
@@ -146,7 +147,12 @@ class Journal:
         db.execute("UPDATE account SET cash = ?, fees_paid = ?, ts_last = ? WHERE id = 1",
                    (str(portfolio.cash), str(portfolio.fees_paid), fill.ts_event))
 
+    def checkpoint(self) -> None:
+        """Copy the WAL back into the database (the journal actor calls this when idle)."""
+        self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
     def close(self) -> None:
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._db.close()
 
 
