@@ -35,9 +35,43 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tradloopd {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_backtest(commands)
+    _add_run(commands)
     _add_report(commands)
     _add_data(commands)
+    _add_demo(commands)
     return parser
+
+
+def _add_run(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = commands.add_parser("run", help="run the trading daemon (paper or live)",
+                            description="Run the trading daemon until SIGINT/SIGTERM. State (journal, "
+                            "control socket) lives in the state directory; a restart resumes from it.")
+    p.add_argument("--config", required=True, help="daemon TOML file, e.g. config/paper.toml")
+    p.add_argument("--state-dir", help="override [node] state-dir (systemd: $STATE_DIRECTORY)")
+    p.set_defaults(run=lambda a: _daemon(a.config, a.state_dir))
+
+
+def _daemon(config: str, state_dir: str | None) -> int:
+    from tradloopd.daemon import run_command
+
+    return run_command(config, state_dir)
+
+
+def _add_demo(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = commands.add_parser("demo-exchange", help="run the local fake Binance venue (for the demo)",
+                            description="A fake Binance spot REST API on 127.0.0.1 with deterministic "
+                            "synthetic candles, so the paper daemon can run offline (config/paper-demo.toml).")
+    p.add_argument("--port", type=int, default=8765)
+    p.set_defaults(run=lambda a: _demo(a.port))
+
+
+def _demo(port: int) -> int:
+    import runpy
+    import sys
+
+    sys.argv = ["tradloopd.demo.binance", "--port", str(port)]
+    runpy.run_module("tradloopd.demo.binance", run_name="__main__")
+    return 0
 
 
 def _add_backtest(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

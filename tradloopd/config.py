@@ -9,12 +9,16 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, TypeVar
+from decimal import Decimal
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
 from tradloopd.errors import ConfigError
-from tradloopd.replay import ReplaySettings
+from tradloopd.feeds.ccxt_feed import CcxtFeedConfig
+from tradloopd.replay import InstrumentSettings, ReplaySettings
+from tradloopd.risk.guard import RiskLimits
+from tradloopd.simulator import SimulatorConfig
 
 T = TypeVar("T")
 
@@ -65,6 +69,68 @@ def _where(message: str) -> str:
     if at:
         return f"{at.group(1)}: {message[: at.start()]}"
     return message
+
+
+class NodeSection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
+                  rename="kebab"):
+    """The daemon itself: identity, state directory, timings and logging."""
+
+    id: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_]{1,16}$")] = "paper"
+    state_dir: str = "state"
+    heartbeat_s: Annotated[float, msgspec.Meta(gt=0)] = 30.0
+    shutdown_grace_s: Annotated[float, msgspec.Meta(ge=0)] = 10.0
+    cancel_on_shutdown: bool = False
+    stall_s: Annotated[float, msgspec.Meta(gt=0)] = 30.0
+    max_orders_per_bar: Annotated[int, msgspec.Meta(ge=1)] = 64
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class StrategySection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
+                      rename="kebab"):
+    """One strategy to run: built-in name or file, parameters, symbols (default: the feed's)."""
+
+    name: str
+    params: dict[str, Any] = {}
+    symbols: list[str] = []
+    timeframe: str = "1m"
+
+
+class VenueSection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
+                   rename="kebab"):
+    """Where orders go. "paper": the order simulator on live data (no keys needed)."""
+
+    kind: Literal["paper"] = "paper"
+    cash: Decimal = Decimal(100_000)
+    simulator: SimulatorConfig = SimulatorConfig()
+    instruments: dict[str, InstrumentSettings] = {}
+
+
+class ControlSection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
+                     rename="kebab"):
+    socket: str = "control.sock"  # relative to the state directory
+
+
+class RunConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
+                rename="kebab"):
+    """A daemon configuration file (config/paper.toml)."""
+
+    node: NodeSection = NodeSection()
+    feed: CcxtFeedConfig
+    strategies: list[StrategySection]
+    venue: VenueSection = VenueSection()
+    risk: RiskLimits = RiskLimits()
+    control: ControlSection = ControlSection()
+
+
+def load_run_config(path: str | Path) -> RunConfig:
+    path = Path(path)
+    config = decode(read_toml(path), RunConfig, str(path))
+    if config.venue.cash <= 0:
+        raise ConfigError(f"{path}: venue.cash: must be positive, got {config.venue.cash}")
+    if not config.strategies:
+        raise ConfigError(f"{path}: [[strategies]] is empty; configure at least one strategy")
+    return config
 
 
 def load_backtest_config(path: str | Path | None) -> BacktestConfig:

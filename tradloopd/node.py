@@ -65,6 +65,7 @@ class StrategySlot:
     symbol: str
     timeframe_ns: int
     name: str
+    timeframe: str = ""  # as the feed spells it ("1m"), for warm-up requests
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,7 @@ class Node:
         self.feed = feed
         self.extra_tasks = list(extra_tasks)
         self.feed_done = trio.Event()
-        self.started_ns = 0
+        self.on_bar: Callable[[Bar], None] | None = None  # observers of every bar (lossy publish)
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         wiring = self.wiring
@@ -229,6 +230,8 @@ class Node:
             task_status.started()
             async with receive:
                 async for bar in receive:
+                    if self.on_bar is not None:
+                        self.on_bar(bar)
                     while venue.statistics().current_buffer_used > limit:  # noqa: ASYNC110 - pacing
                         await trio.sleep(0.001)
                     await venue.send(bar)

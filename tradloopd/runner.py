@@ -68,6 +68,7 @@ class StrategyRunner:
                            columns=self.columns.view(), values=values, marks=marks, ids=ids)
         self.enabled = True
         self.last_bar_ts = 0
+        self.last_signal = ""  # the last order the strategy placed, for status screens
 
     @property
     def symbol(self) -> str:
@@ -127,4 +128,7 @@ class StrategyRunner:
         for command in commands:
             if isinstance(command, SubmitOrder):
                 ctx.account.add_order(command.order)
+                order = command.order
+                amount = order.quantity if order.quantity is not None else f"{order.notional} notional"
+                self.last_signal = f"{order.side} {amount} {order.kind} ({order.client_order_id})"
         return commands

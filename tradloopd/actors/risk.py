@@ -12,6 +12,7 @@ Fails by crashing; its account and trading state are rebuilt from the journal on
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import structlog
 import trio
@@ -69,6 +70,9 @@ class RiskActor:
         self.counters = Counters()
         self.denied = 0
         self._equity_ts = 0
+        self.peak_equity = account.portfolio.initial_cash
+        self._day = -1
+        self._day_start: Decimal | None = None
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         structlog.contextvars.bind_contextvars(actor=self.name)
@@ -188,8 +192,20 @@ class RiskActor:
         if ts < self._equity_ts or any(s not in self.marks for s, p in portfolio.positions.items() if p.qty):
             return
         self._equity_ts = ts
-        point = EquityPoint(ts=ts, equity=portfolio.marked_equity(self.marks), cash=float(portfolio.cash))
+        equity = portfolio.marked_equity(self.marks)
+        self._track_equity(ts, Decimal(repr(equity)))
+        point = EquityPoint(ts=ts, equity=equity, cash=float(portfolio.cash))
         await self.journal.send(JournalEntry(equity=point))
+
+    def _track_equity(self, ts: int, equity: Decimal) -> None:
+        day = ts // 86_400_000_000_000
+        if day != self._day:
+            self._day, self._day_start = day, equity
+        self.peak_equity = max(self.peak_equity, equity)
+
+    def day_start_equity(self, current: Decimal) -> Decimal:
+        """Equity at the first mark of the current UTC day (the current equity before any mark)."""
+        return current if self._day_start is None else self._day_start
 
     def statistics(self) -> dict[str, object]:
         return {"state": str(self.guard.state), "denied": self.denied}

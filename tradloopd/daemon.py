@@ -1,0 +1,133 @@
+"""`tradloopd run`: load a daemon config, rebuild state from the journal, and trade until stopped.
+
+Startup: config (errors name the file and key) → logging → journal replay and restore → strategy
+warm-up from the feed's history → actors (sinks first) → control socket → feed → READY=1 to systemd.
+SIGINT/SIGTERM stop the feed, optionally cancel working orders, drain within the grace period,
+and exit 0.
+"""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+from pathlib import Path
+
+import structlog
+import trio
+
+from tradloopd.broadcast import Broadcaster
+from tradloopd.clock import WallClock
+from tradloopd.config import RunConfig, load_run_config
+from tradloopd.errors import ConfigError, TradloopError
+from tradloopd.feeds.timeframes import timeframe_ms
+from tradloopd.logs import configure_logging
+from tradloopd.model import ZERO, Instrument
+from tradloopd.node import Node, NodeSettings, StrategySlot, build, run_until_signalled, sd_notify
+from tradloopd.node_control import NodeControl
+from tradloopd.strategy import load_strategy, make_params, strategy_name
+
+log = structlog.get_logger()
+
+
+def run_command(config_path: str, state_dir: str | None = None) -> int:
+    config = load_run_config(config_path)
+    configure_logging(fmt=config.node.log_format, level=config.node.log_level)
+    settings = node_settings(config, Path(state_dir or config.node.state_dir))
+    slots = strategy_slots(config, config_path)
+    try:
+        trio.run(_main, config, settings, slots)
+    except TradloopError:
+        raise
+    log.info("daemon_exited")
+    return 0
+
+
+def node_settings(config: RunConfig, state_dir: Path) -> NodeSettings:
+    instruments = {}
+    for symbol in config.feed.symbols:
+        own = config.venue.instruments.get(symbol)
+        instruments[symbol] = Instrument(
+            symbol=symbol,
+            price_increment=own.price_increment if own and own.price_increment is not None else ZERO,
+            size_increment=own.size_increment if own and own.size_increment is not None
+            else Decimal("0.00000001"),
+            min_size=own.min_size if own else ZERO)
+    node = config.node
+    return NodeSettings(
+        node_id=node.id, state_dir=state_dir, cash=config.venue.cash,
+        simulator=config.venue.simulator, risk=config.risk, instruments=instruments,
+        stall_s=node.stall_s, heartbeat_s=node.heartbeat_s, shutdown_grace_s=node.shutdown_grace_s,
+        cancel_on_shutdown=node.cancel_on_shutdown, max_orders_per_bar=node.max_orders_per_bar,
+        warmup_bars=config.feed.warmup_bars)
+
+
+def strategy_slots(config: RunConfig, source: str) -> list[StrategySlot]:
+    slots = []
+    for index, section in enumerate(config.strategies):
+        where = f"{source}: strategies[{index}]"
+        try:
+            cls = load_strategy(section.name)
+            params = make_params(cls, section.params)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        if not hasattr(cls, "on_bar"):
+            raise ConfigError(f"{where}: strategy {section.name} has no on_bar(); the daemon runs "
+                              "per-bar strategies")
+        if section.timeframe not in config.feed.timeframes:
+            raise ConfigError(f"{where}: timeframe {section.timeframe!r} is not among the feed's "
+                              f"timeframes {config.feed.timeframes}")
+        symbols = section.symbols or config.feed.symbols
+        unknown = set(symbols) - set(config.feed.symbols)
+        if unknown:
+            raise ConfigError(f"{where}: symbols {sorted(unknown)} are not in [feed] symbols")
+        timeframe_ns = timeframe_ms(section.timeframe) * 1_000_000
+        slots += [StrategySlot(cls, params, symbol, timeframe_ns, strategy_name(cls), section.timeframe)
+                  for symbol in symbols]
+    return slots
+
+
+async def _main(config: RunConfig, settings: NodeSettings, slots: list[StrategySlot]) -> None:
+    from tradloopd.actors.control import serve_control
+    from tradloopd.feeds.ccxt_feed import CcxtFeed
+
+    clock = WallClock()
+    broadcaster = Broadcaster()
+    control: NodeControl | None = None
+
+    def publish(messages, equity):  # type: ignore[no-untyped-def]
+        if control is not None:
+            control.publish_journaled(messages, equity)
+
+    wiring = await trio.to_thread.run_sync(build, settings, slots, clock, publish)
+    feed = CcxtFeed(config.feed, clock=clock)
+    await _warm_up(wiring.strategy.runners, feed, settings.warmup_bars, slots)
+    socket_path = settings.state_dir / config.control.socket
+    node = Node(settings, wiring, feed)
+    control = NodeControl(node, broadcaster)
+    node.extra_tasks.append(functools.partial(serve_control, socket_path, control))
+    node.on_bar = lambda bar: broadcaster.publish_nowait("bars", _bar_row(bar))
+    await run_until_signalled(node, on_ready=lambda: _ready(settings, socket_path))
+    broadcaster.close()
+    sd_notify("STOPPING=1")
+
+
+def _bar_row(bar):  # type: ignore[no-untyped-def]
+    from tradloopd.protocol import bar_row
+
+    return bar_row(bar)
+
+
+def _ready(settings: NodeSettings, socket_path: Path) -> None:
+    sd_notify("READY=1")
+    log.info("daemon_ready", node_id=settings.node_id, state_dir=str(settings.state_dir),
+             control_socket=str(socket_path))
+
+
+async def _warm_up(runners, feed, bars: int, slots) -> None:  # type: ignore[no-untyped-def]
+    """Indicators start from the feed's recent closed candles, without trading on them."""
+    if not bars:
+        return
+    for runner, slot in zip(runners, slots, strict=True):
+        history = await feed.history(runner.symbol, slot.timeframe, bars)
+        used = runner.warm_up(history)
+        log.info("strategy_warmed_up", strategy_id=runner.ctx.strategy_id, bars=used)
