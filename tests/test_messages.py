@@ -68,7 +68,7 @@ def test_the_core_messages_are_all_there():
                      "OrderCanceled", "OrderExpired", "OrderUnresolved"}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(message=every_message)
 def test_every_message_round_trips_through_json_and_msgpack(message):
     for encode, decode in ((msgspec.json.encode, msgspec.json.decode),

@@ -146,7 +146,7 @@ fills = st.lists(
 marks = st.fixed_dictionaries({s: st.decimals(D("0.01"), D(500), places=2) for s in ("X", "Y")})
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(fills=fills, marks=marks)
 def test_books_reconcile_exactly_with_the_fills(fills, marks):
     initial = D(10_000)

@@ -183,7 +183,7 @@ non_fill_events = st.sampled_from([e for k, e in EVENTS.items() if k != "filled"
 event_lists = st.lists(st.one_of(fill_events, non_fill_events, st.just("submit")), max_size=12)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(events=event_lists)
 def test_random_event_sequences_never_reach_an_illegal_state(events):
     tracked = TrackedOrder(placed())

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tradloopd.account import Account
 from tradloopd.data.bars import BarSeries
-from tradloopd.messages import Order, OrderDenied, OrderFilled, SubmitOrder
+from tradloopd.messages import Order, OrderAccepted, OrderDenied, OrderFilled, SubmitOrder
 from tradloopd.model import Liquidity, OrderType, Side, TradingState
 from tradloopd.replay import Replay, ReplaySettings
 from tradloopd.risk.guard import RiskGuard, RiskLimits
@@ -128,6 +128,20 @@ def test_max_open_orders(open_orders, denied):
     assert check(RiskLimits(max_open_orders=2), order(), account) == denied
 
 
+def test_max_in_flight_counts_orders_the_venue_has_not_acknowledged_yet():
+    account = account_holding(0, (("buy", 1), ("buy", 1)))  # both still SUBMITTED
+    limits = RiskLimits(max_in_flight=2)
+    assert check(limits, order(), account) == \
+        "2 orders are in flight to the venue, the most allowed (max-in-flight)"
+    account.apply(OrderAccepted(client_order_id="w0", venue_order_id="V", ts_event=1))
+    assert check(limits, order(), account) is None
+
+
+def test_max_in_flight_is_checked_even_without_other_limits():
+    account = account_holding(0, (("buy", 1),))
+    assert check(RiskLimits(max_in_flight=1), order(), account) is not None
+
+
 def test_max_open_orders_also_blocks_an_order_that_would_flatten():
     account = account_holding(5, (("buy", 1),))
     assert check(RiskLimits(max_open_orders=1), order("sell", qty=5), account) is not None
@@ -218,10 +232,11 @@ limits = st.builds(
     max_position_notional=st.none() | st.integers(100, 3000).map(D),
     max_open_orders=st.none() | st.integers(0, 4),
     price_band_pct=st.none() | st.integers(1, 10).map(D),
+    max_in_flight=st.integers(0, 4),
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(limits=limits, held=st.integers(-20, 20),
        working=st.lists(st.tuples(st.sampled_from(["buy", "sell"]), st.integers(1, 10)), max_size=3),
        side=st.sampled_from(["buy", "sell"]), kind=st.sampled_from(["market", "limit", "stop"]),

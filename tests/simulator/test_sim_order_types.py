@@ -110,13 +110,17 @@ def test_through_mode_fills_a_limit_the_price_trades_beyond():
     assert fill.price == D(103)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: float bar prices vs Decimal order prices: a high of "
-                   "100.3 (a float just below 100.3) never touches a sell limit at 100.3")
-def test_sell_limit_at_exactly_the_high_of_a_decimal_price_fills_on_touch():
+@pytest.mark.xfail(strict=True, reason="BUG: float bar prices are compared with Decimal order "
+                   "prices: the float 100.3 is below Decimal 100.3, the float 99.7 above 99.7")
+@pytest.mark.parametrize(("fields", "bar", "price"), [
+    ({"kind": "limit", "price": "100.3"}, (100.0, 100.3, 99.0, 100.0), "100.3"),  # high == limit
+    ({"kind": "stop", "trigger_price": "99.7"}, (100.0, 101.0, 99.7, 100.0), "99.7"),  # low == stop
+])
+def test_sell_order_at_exactly_the_bars_extreme_acts_for_decimal_prices(fields, bar, price):
     paper = Paper()
-    paper.submit("a", "sell", 1, kind="limit", price="100.3")
-    paper.bar(100.0, 100.3, 99.0, 100.0)
-    assert fill_prices(paper.events) == [D("100.3")]
+    paper.submit("a", "sell", 1, **fields)
+    paper.bar(*bar)
+    assert fill_prices(paper.events) == [D(price)]
 
 
 @pytest.mark.xfail(strict=True, reason="BUG: float bar prices vs Decimal order prices: a low of "
@@ -166,15 +170,6 @@ def test_sell_stop_gapped_under_fills_at_the_open():
     paper.submit("a", "sell", 1, kind="stop", trigger_price=98)
     (fill,) = fills(paper.bar(95.0, 96.0, 94.0, 95.0))
     assert fill.price == D(95)
-
-
-@pytest.mark.xfail(strict=True, reason="BUG: float bar prices vs Decimal order prices: a low of "
-                   "99.7 (a float just above 99.7) never triggers a sell stop at 99.7")
-def test_sell_stop_at_exactly_the_low_of_a_decimal_price_triggers():
-    paper = Paper()
-    paper.submit("a", "sell", 1, kind="stop", trigger_price="99.7")
-    paper.bar(100.0, 101.0, 99.7, 100.0)
-    assert fill_prices(paper.events) == [D("99.7")]
 
 
 # Stop-limit -----------------------------------------------------------------------------------

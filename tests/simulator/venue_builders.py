@@ -53,6 +53,7 @@ class Paper:
         self.sim = Simulator(SimulatorConfig(**config), instruments, D(cash), self.last)  # type: ignore[arg-type]
         self.minute = 0
         self.events: list[OrderEvent] = []
+        self.placed: dict[str, Order] = {}  # every order submitted, by client order id
 
     @property
     def now(self) -> int:
@@ -61,6 +62,7 @@ class Paper:
 
     def submit(self, *args: object, **kwargs: object) -> list[OrderEvent]:
         placed = args[0] if isinstance(args[0], Order) else order(*args, **kwargs)  # type: ignore[arg-type]
+        self.placed.setdefault(placed.client_order_id, placed)
         events = self.sim.submit(placed, self.now)
         self.events.extend(events)
         return events
