@@ -135,8 +135,10 @@ class Portfolio:
         return self.position(fill.symbol).apply(fill)
 
     def marked_equity(self, marks: Mapping[str, float]) -> float:
-        """Equity in floats (for sizing decisions): cash plus positions at their last close."""
-        marked = sum(float(p.qty) * marks[s] for s, p in self.positions.items() if p.qty)
+        """Equity in floats (for sizing decisions): cash plus positions at their last close, or at
+        their cost while no close is known yet (just after a restart)."""
+        marked = sum(float(p.qty) * marks[s] if s in marks else float(p.cost)
+                     for s, p in self.positions.items() if p.qty)
         return float(self.cash) + marked
 
     def equity(self, marks: Mapping[str, Decimal]) -> Decimal:

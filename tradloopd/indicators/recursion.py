@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import lfilter
 
 
 def recurse(x: np.ndarray, gain: float, decay: float, seed: float) -> np.ndarray:
     """y[k] = gain*x[k] + decay*y[k-1] with y[-1] = seed: the same float steps as streaming."""
     if len(x) == 0:
         return np.empty(0)
+    from scipy.signal import lfilter  # imported on first use: scipy.signal costs ~1 s to import
+
     y, _ = lfilter([gain], [1.0, -decay], x, zi=[decay * seed])
     return np.asarray(y, dtype=np.float64)
 

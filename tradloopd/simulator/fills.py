@@ -63,8 +63,8 @@ def plan_fill(sim: Simulator, working: Working, touch_price: float | Decimal,
             return f"FOK: only {capacity} of {quantity} available within the participation cap"
         quantity = capacity
     fee = quantity * price * fee_rate
-    marks = {s: to_decimal(sim.last[s]) for s, p in sim.account.positions.items()
-             if p.qty and s != order.symbol}
+    marks = {s: to_decimal(sim.last[s]) if s in sim.last else (p.avg_price or ZERO)
+             for s, p in sim.account.positions.items() if p.qty and s != order.symbol}
     problem = buying_power_problem(sim.account, marks, order.symbol, order.side, quantity, price,
                                    fee, sim.config.leverage)
     if problem is not None:
