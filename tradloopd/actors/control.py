@@ -199,8 +199,8 @@ def peer_uid(sock: trio.socket.SocketType) -> int | None:
     peercred = getattr(socket, "SO_PEERCRED", None)
     if peercred is None:
         return None
-    creds = sock.getsockopt(socket.SOL_SOCKET, peercred, struct.calcsize("3i"))
-    _pid, uid, _gid = struct.unpack("3i", creds)
+    creds = sock.getsockopt(socket.SOL_SOCKET, peercred, struct.calcsize("iII"))
+    _pid, uid, _gid = struct.unpack("iII", creds)  # struct ucred: pid_t, uid_t, gid_t
     return int(uid)
 
 
