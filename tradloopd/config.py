@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import tomllib
-from pathlib import Path
+from collections.abc import Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
@@ -106,6 +107,32 @@ class VenueSection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     instruments: dict[str, InstrumentSettings] = {}
 
 
+class CredentialsSection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
+                         rename="kebab"):
+    """Names of the environment variables holding the exchange credentials (never the values).
+
+    Paper trading on public data needs none; live venues read them at start.
+    """
+
+    api_key_env: str = ""
+    secret_env: str = ""
+    password_env: str = ""
+
+    def resolve(self, environ: Mapping[str, str], source: str) -> dict[str, str]:
+        """{"api_key": ..., "secret": ..., "password": ...} for the configured variables."""
+        values = {}
+        for field, variable in (("api_key", self.api_key_env), ("secret", self.secret_env),
+                                ("password", self.password_env)):
+            if not variable:
+                continue
+            value = environ.get(variable)
+            if not value:
+                raise ConfigError(f"{source}: credentials.{field.replace('_', '-')}-env names "
+                                  f"${variable}, which is not set in the environment")
+            values[field] = value
+        return values
+
+
 class ControlSection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
                      rename="kebab"):
     socket: str = "control.sock"  # relative to the state directory
@@ -121,6 +148,7 @@ class RunConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     venue: VenueSection = VenueSection()
     risk: RiskLimits = RiskLimits()
     control: ControlSection = ControlSection()
+    credentials: CredentialsSection = CredentialsSection()
 
 
 def load_run_config(path: str | Path) -> RunConfig:

@@ -8,10 +8,13 @@ and exit 0.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 from decimal import Decimal
 from pathlib import Path
 
+import msgspec
 import structlog
 import trio
 
@@ -20,7 +23,7 @@ from tradloopd.clock import WallClock
 from tradloopd.config import RunConfig, load_run_config
 from tradloopd.errors import ConfigError, TradloopError
 from tradloopd.feeds.timeframes import timeframe_ms
-from tradloopd.logs import configure_logging
+from tradloopd.logs import REDACTOR, TAP, configure_logging
 from tradloopd.model import ZERO, Instrument
 from tradloopd.node import Node, NodeSettings, StrategySlot, build, run_until_signalled, sd_notify
 from tradloopd.node_control import NodeControl
@@ -32,6 +35,9 @@ log = structlog.get_logger()
 def run_command(config_path: str, state_dir: str | None = None) -> int:
     config = load_run_config(config_path)
     configure_logging(fmt=config.node.log_format, level=config.node.log_level)
+    for secret in config.credentials.resolve(os.environ, config_path).values():
+        REDACTOR.add(secret)  # a credential can never reach a log line, even by accident
+    log.info("config_loaded", path=config_path, config=msgspec.to_builtins(config))
     settings = node_settings(config, Path(state_dir or config.node.state_dir))
     slots = strategy_slots(config, config_path)
     try:
@@ -87,6 +93,11 @@ def strategy_slots(config: RunConfig, source: str) -> list[StrategySlot]:
 
 
 async def _main(config: RunConfig, settings: NodeSettings, slots: list[StrategySlot]) -> None:
+    with _state_lock(settings.state_dir):
+        await _serve(config, settings, slots)
+
+
+async def _serve(config: RunConfig, settings: NodeSettings, slots: list[StrategySlot]) -> None:
     from tradloopd.actors.control import serve_control
     from tradloopd.feeds.ccxt_feed import CcxtFeed
 
@@ -106,15 +117,54 @@ async def _main(config: RunConfig, settings: NodeSettings, slots: list[StrategyS
     control = NodeControl(node, broadcaster)
     node.extra_tasks.append(functools.partial(serve_control, socket_path, control))
     node.on_bar = lambda bar: broadcaster.publish_nowait("bars", _bar_row(bar))
-    await run_until_signalled(node, on_ready=lambda: _ready(settings, socket_path))
+    node.extra_tasks.append(control.publish_status_every)
+    TAP.sinks.append(_log_sink(broadcaster))
+    try:
+        await run_until_signalled(node, on_ready=lambda: _ready(settings, socket_path))
+    finally:
+        TAP.sinks.clear()
     broadcaster.close()
     sd_notify("STOPPING=1")
 
 
 def _bar_row(bar):  # type: ignore[no-untyped-def]
+    from tradloopd.feeds.timeframes import TIMEFRAME_MS
     from tradloopd.protocol import bar_row
 
-    return bar_row(bar)
+    names = {ms * 1_000_000: name for name, ms in TIMEFRAME_MS.items()}
+    return bar_row(bar, timeframe=names.get(bar.ts_event - bar.ts_open, ""))
+
+
+def _log_sink(broadcaster: Broadcaster):  # type: ignore[no-untyped-def]
+    """Log events to the `logs` topic; only from the trio thread (the broadcaster is not
+    thread-safe), and never the control server's own per-client chatter."""
+    import threading
+    import time
+
+    from tradloopd.protocol import log_record
+
+    main = threading.main_thread()
+
+    def sink(event):  # type: ignore[no-untyped-def]
+        if threading.current_thread() is main and event.get("actor") != "control":
+            broadcaster.publish_nowait("logs", log_record(time.time_ns(), event))
+
+    return sink
+
+
+@contextlib.contextmanager
+def _state_lock(state_dir: Path):  # type: ignore[no-untyped-def]
+    """One daemon per state directory: an exclusive lock held while running."""
+    import fcntl
+
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with (state_dir / "daemon.lock").open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(f"{state_dir}: another tradloopd is running with this state "
+                              "directory (daemon.lock is held)") from None
+        yield
 
 
 def _ready(settings: NodeSettings, socket_path: Path) -> None:

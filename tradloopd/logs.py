@@ -53,6 +53,22 @@ class Redactor:
 REDACTOR = Redactor()
 
 
+class LogTap:
+    """A structlog processor that hands each (already redacted) event to subscribers, e.g. the
+    daemon's `logs` topic. Sinks run on the thread that logged; a sink must not block."""
+
+    def __init__(self) -> None:
+        self.sinks: list[Any] = []
+
+    def __call__(self, _logger: object, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        for sink in self.sinks:
+            sink(event)
+        return event
+
+
+TAP = LogTap()
+
+
 def configure_logging(*, fmt: LogFormat = "auto", level: str = "info", stream: Any = None) -> None:
     """Set up structlog once for the process (the daemon calls this at start)."""
     stream = stream or sys.stderr
@@ -66,6 +82,7 @@ def configure_logging(*, fmt: LogFormat = "auto", level: str = "info", stream: A
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
             REDACTOR,
+            TAP,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),

@@ -238,6 +238,14 @@ class NodeControl:
             publish("equity", EquityRow(ts=point.ts, equity=Decimal(repr(point.equity)),
                                         cash=Decimal(repr(point.cash))))
 
+    async def publish_status_every(self, interval_s: float = 1.0, *,
+                                   task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Publish the status on the `status` topic every `interval_s` (monitors' live header)."""
+        task_status.started()
+        while True:
+            self.broadcaster.publish_nowait("status", self.status())
+            await trio.sleep(interval_s)
+
     def _strategy_of(self, fill: OrderFilled) -> str:
         tracked = self.node.wiring.risk.account.orders.get(fill.client_order_id)
         return tracked.order.strategy_id if tracked else ""
