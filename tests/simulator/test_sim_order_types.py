@@ -110,8 +110,6 @@ def test_through_mode_fills_a_limit_the_price_trades_beyond():
     assert fill.price == D(103)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: float bar prices are compared with Decimal order "
-                   "prices: the float 100.3 is below Decimal 100.3, the float 99.7 above 99.7")
 @pytest.mark.parametrize(("fields", "bar", "price"), [
     ({"kind": "limit", "price": "100.3"}, (100.0, 100.3, 99.0, 100.0), "100.3"),  # high == limit
     ({"kind": "stop", "trigger_price": "99.7"}, (100.0, 101.0, 99.7, 100.0), "99.7"),  # low == stop
@@ -123,8 +121,6 @@ def test_sell_order_at_exactly_the_bars_extreme_acts_for_decimal_prices(fields, 
     assert fill_prices(paper.events) == [D(price)]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: float bar prices vs Decimal order prices: a low of "
-                   "100.1 (a float just below 100.1) trades 'through' a buy limit at 100.1")
 def test_through_mode_does_not_fill_a_limit_equal_to_a_decimal_low():
     paper = Paper(limit_fill="through")
     paper.submit("a", "buy", 1, kind="limit", price="100.1")

@@ -50,8 +50,6 @@ def test_the_path_decides_which_of_two_stops_fills_in_one_bar():
     assert fill_prices(paper.events) == [D(97), D(103)]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the tie is tested on float differences: 100.3-100.2 "
-                   "!= 100.2-100.1 in floats, so an exact tie is treated as 'high nearer'")
 def test_tie_rule_holds_for_prices_with_decimals():
     # open 100.2 is exactly 0.1 from both the high and the low, and the bar closes at its open
     assert bar_path(100.2, 100.3, 100.1, 100.2, mode="nearest", position_sign=0) == \

@@ -34,14 +34,14 @@ class FillPlan(NamedTuple):
     liquidity: Liquidity
 
 
-def plan_fill(sim: Simulator, working: Working, touch_price: float | Decimal,
+def plan_fill(sim: Simulator, working: Working, touch_price: Decimal,
               capacity: Decimal | None) -> FillPlan | str:
     """The fill this touch produces, or the reason the order must be canceled instead."""
     order = working.order
     instrument = sim.instruments[order.symbol]
     limit_like = sim.is_limit_like(working)
     taker = not limit_like or working.fresh
-    price = to_decimal(touch_price)
+    price = touch_price
     if taker:
         price = taker_price(price, order.side, sim.config.slippage_bps, instrument)
         if order.price is not None and limit_like:

@@ -3,6 +3,9 @@
 Orders are acted on in the order the path reaches them (ties: the order accepted first). An exit
 leg spawned by a fill joins the walk from the price where its parent filled, so a stop-loss can
 trigger later in the same bar. Fill prices, fees and quantities follow `fills.py`.
+
+The bar's four path points are converted to exact Decimals once per bar (only bars with working
+orders get here), so order prices and bar prices are compared in one exact domain.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from tradloopd.messages import (
     OrderFilled,
     OrderTriggered,
 )
-from tradloopd.model import OrderType, TimeInForce
+from tradloopd.model import OrderType, TimeInForce, to_decimal
 from tradloopd.orders.exits import exit_orders, has_exits
 from tradloopd.simulator.fills import FillPlan, plan_fill
 from tradloopd.simulator.path import bar_path, touch
@@ -42,7 +45,7 @@ class BarWalk:
         cap = sim.config.max_participation
         self.capacity: Decimal | None = (
             None if cap is None
-            else sim.instruments[bar.symbol].floor_size(Decimal(repr(bar.volume)) * cap)
+            else sim.instruments[bar.symbol].floor_size(to_decimal(bar.volume) * cap)
         )
         self._steps = 0
 
@@ -50,7 +53,8 @@ class BarWalk:
         bar = self.bar
         self._expire()
         position = self.sim.account.qty(bar.symbol)
-        path = bar_path(bar.open, bar.high, bar.low, bar.close, mode=self.sim.config.intrabar,
+        path = bar_path(to_decimal(bar.open), to_decimal(bar.high), to_decimal(bar.low),
+                        to_decimal(bar.close), mode=self.sim.config.intrabar,
                         position_sign=(position > 0) - (position < 0))
         self._walk(path[0], path[0])
         self._end_arrivals()
@@ -75,8 +79,8 @@ class BarWalk:
             if working.new and working.order.tif in (TimeInForce.IOC, TimeInForce.FOK):
                 self._cancel(working, f"{working.order.tif} not filled at arrival")
 
-    def _walk(self, a: float, b: float) -> None:
-        current: float | Decimal = a
+    def _walk(self, a: Decimal, b: Decimal) -> None:
+        current = a
         while (found := self._next_touch(current, b)) is not None:
             working, price = found
             if price != current:
@@ -88,9 +92,9 @@ class BarWalk:
             if self._steps > 10_000:
                 raise InvariantError(f"bar matching did not settle for {self.bar.symbol}")
 
-    def _next_touch(self, a: float | Decimal, b: float) -> tuple[Working, float | Decimal] | None:
+    def _next_touch(self, a: Decimal, b: Decimal) -> tuple[Working, Decimal] | None:
         through = self.sim.config.limit_fill == "through"
-        best: tuple[float, int, Working, float | Decimal] | None = None
+        best: tuple[Decimal, int, Working, Decimal] | None = None
         if self.capacity is not None and not self.capacity:
             return None
         for working in self.book:
@@ -99,12 +103,12 @@ class BarWalk:
                           working.triggered, a, b, through=through)
             if price is None:
                 continue
-            key = (abs(float(price) - float(a)), working.seq)
+            key = (abs(price - a), working.seq)
             if best is None or key < best[:2]:
                 best = (key[0], key[1], working, price)
         return None if best is None else (best[2], best[3])
 
-    def _act(self, working: Working, price: float | Decimal) -> None:
+    def _act(self, working: Working, price: Decimal) -> None:
         order = working.order
         if order.kind is OrderType.STOP_LIMIT and not working.triggered:
             working.triggered = True
