@@ -99,8 +99,6 @@ def test_worst_mode_short_position_the_stop_loss_above_wins():
     assert fill_ids(paper.bar(100.0, 107.0, 94.0, 100.0)) == ["e.sl"]  # nearest would take tp
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: worst mode picks the path from the position held "
-                   "before the bar; an entry filled at that bar's open gets the nearest path")
 def test_worst_mode_applies_to_a_bracket_entered_at_the_same_bars_open():
     paper = Paper(intrabar="worst")
     bracket(paper)

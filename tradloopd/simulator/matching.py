@@ -52,12 +52,12 @@ class BarWalk:
     def run(self) -> list[OrderEvent]:
         bar = self.bar
         self._expire()
-        position = self.sim.account.qty(bar.symbol)
-        path = bar_path(to_decimal(bar.open), to_decimal(bar.high), to_decimal(bar.low),
-                        to_decimal(bar.close), mode=self.sim.config.intrabar,
-                        position_sign=(position > 0) - (position < 0))
-        self._walk(path[0], path[0])
+        open_ = to_decimal(bar.open)
+        self._walk(open_, open_)
         self._end_arrivals()
+        position = self.sim.account.qty(bar.symbol)  # after the open: an entry filled there counts
+        path = bar_path(open_, to_decimal(bar.high), to_decimal(bar.low), to_decimal(bar.close),
+                        mode=self.sim.config.intrabar, position_sign=(position > 0) - (position < 0))
         for a, b in itertools.pairwise(path):
             self._walk(a, b)
         for working in self.book:
