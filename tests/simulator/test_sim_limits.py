@@ -94,8 +94,6 @@ def test_capacity_is_rounded_down_to_the_lot():
     assert fill.quantity == 3
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a stop that triggered and filled in part reverts to "
-                   "an untriggered stop: its rest waits for the price to cross the trigger again")
 def test_triggered_stop_keeps_filling_its_rest_as_a_market_order():
     paper = long_paper(4, max_participation="0.5")
     paper.submit("s", "sell", 4, kind="stop", trigger_price=95)

@@ -110,6 +110,8 @@ class BarWalk:
 
     def _act(self, working: Working, price: Decimal) -> None:
         order = working.order
+        if order.kind is OrderType.STOP:
+            working.triggered = True  # from now on a market order, also for a rest the cap left
         if order.kind is OrderType.STOP_LIMIT and not working.triggered:
             working.triggered = True
             working.fresh = True

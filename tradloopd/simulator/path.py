@@ -41,9 +41,10 @@ def touch(
 
     Returns `a` when the order is already marketable (or its stop already crossed) at `a`; the
     order's own price when the move reaches it; None when the move does not reach it. A limit
-    "reached" means touched, or crossed strictly when `through` is set.
+    "reached" means touched, or crossed strictly when `through` is set. A triggered stop is a
+    market order: what it did not fill when triggered fills wherever the price is.
     """
-    if kind is OrderType.MARKET:
+    if kind is OrderType.MARKET or (kind is OrderType.STOP and triggered):
         return a
     if kind is OrderType.STOP or (kind is OrderType.STOP_LIMIT and not triggered):
         assert trigger is not None
