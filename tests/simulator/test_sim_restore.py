@@ -55,8 +55,6 @@ def test_a_partly_filled_order_resumes_with_what_is_left():
     assert again.position() == 4
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Simulator.restore marks only TRIGGERED orders as "
-                   "triggered; a stop-limit triggered and then partly filled restarts untriggered")
 def test_a_triggered_partly_filled_stop_limit_stays_triggered_after_a_restart():
     paper = Paper(max_participation="0.5")
     paper.submit("s", "buy", 4, kind="stop_limit", trigger_price=102, price=103)
@@ -65,3 +63,12 @@ def test_a_triggered_partly_filled_stop_limit_stays_triggered_after_a_restart():
     # below the trigger but within the limit: a working buy limit at 103 fills here
     again.bar(101.0, 101.5, 100.5, 101.0, v=100)
     assert again.position() == 4
+
+
+def test_a_triggered_partly_filled_stop_still_fills_its_rest_at_market_after_a_restart():
+    paper = Paper(max_participation="0.5")
+    paper.submit("s", "buy", 4, kind="stop", trigger_price=102)
+    paper.bar(100.0, 102.5, 99.0, 102.0, v=2)  # triggers at 102 and fills 1
+    again = restarted(paper, max_participation="0.5")
+    (fill,) = fills(again.bar(101.0, 101.5, 100.5, 101.0, v=100))  # below the trigger again
+    assert (fill.quantity, fill.price) == (3, D(101))

@@ -21,6 +21,7 @@ from tradloopd.messages import (
 from tradloopd.model import ZERO, OrderStatus, OrderType, TimeInForce
 
 S = OrderStatus
+_STOPS = frozenset({OrderType.STOP, OrderType.STOP_LIMIT})
 _OPEN = frozenset({S.SUBMITTED, S.ACCEPTED, S.TRIGGERED, S.PARTIALLY_FILLED, S.UNRESOLVED})
 ALLOWED_FROM: dict[type, frozenset[OrderStatus]] = {
     OrderDenied: frozenset({S.INITIALIZED}),
@@ -87,6 +88,11 @@ class TrackedOrder:
         if self.order.quantity is None:
             return None
         return self.order.quantity - self.filled_qty
+
+    @property
+    def triggered(self) -> bool:
+        """A stop or stop-limit whose trigger was reached: it said so, or it has filled since."""
+        return self.status is S.TRIGGERED or (self.order.kind in _STOPS and self.filled_qty > ZERO)
 
     @property
     def avg_price(self) -> Decimal | None:

@@ -86,7 +86,7 @@ class Simulator:
             if tracked.status in _RESTING:
                 working = self.add_working(_with_day_expiry(tracked.order, tracked.order.ts_init))
                 working.leaves = tracked.leaves_qty
-                working.triggered = tracked.status is OrderStatus.TRIGGERED
+                working.triggered = tracked.triggered
                 working.new = working.fresh = False
 
     def has_working(self, symbol: str) -> bool:
