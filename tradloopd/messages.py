@@ -131,7 +131,11 @@ class OrderTriggered(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     ts_event: int
 
 
-class OrderFilled(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+class OrderFilled(msgspec.Struct, frozen=True, kw_only=True, tag=True, omit_defaults=True):
+    """One fill. `leaves_qty` is set only on a fill of a notional order (sized by the venue at
+    this fill) that leaves part of that size to fill later; otherwise the order's own quantity says
+    what is left, and a notional order is complete with its fill."""
+
     client_order_id: str
     fill_id: str
     symbol: str
@@ -141,6 +145,7 @@ class OrderFilled(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     fee: Decimal
     liquidity: Liquidity
     ts_event: int
+    leaves_qty: Decimal | None = None
 
 
 class OrderCanceled(msgspec.Struct, frozen=True, kw_only=True, tag=True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -155,6 +156,17 @@ def test_notional_order_is_filled_by_its_first_fill_whatever_the_quantity():
     assert tracked.leaves_qty is None
     tracked.apply(filled("7"))
     assert tracked.status is S.FILLED and tracked.filled_qty == 7
+
+
+def test_notional_order_sized_and_cut_by_its_venue_stays_open_for_the_rest():
+    tracked = TrackedOrder(placed(None))
+    tracked.mark_submitted(1)
+    tracked.apply(msgspec.structs.replace(filled("2"), leaves_qty=Decimal(8)))
+    assert (tracked.status, tracked.leaves_qty) == (S.PARTIALLY_FILLED, 8)
+    with pytest.raises(IllegalTransition, match="fill of 9 with 8 left"):
+        tracked.apply(filled("9"))
+    tracked.apply(filled("8", ts=6))
+    assert (tracked.status, tracked.filled_qty, tracked.leaves_qty) == (S.FILLED, 10, 0)
 
 
 @pytest.mark.parametrize("qty", ["4", "0", "-1"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from venue_builders import D, Paper, fills, kinds, reason
 
+from tradloopd.account import Account
+
 FLAT = (100.0, 100.0, 100.0, 100.0)
 UP = (100.0, 104.0, 99.0, 103.0)
 
@@ -102,14 +104,28 @@ def test_triggered_stop_keeps_filling_its_rest_as_a_market_order():
     assert sum(f.quantity for f in fills(paper.events, "s")) == 4
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a notional order cut by the participation cap is "
-                   "removed as done: the rest of the amount is dropped without any event")
 def test_notional_order_cut_by_the_cap_keeps_working_or_says_it_was_cut():
     paper = Paper(max_participation="0.5", lot=D(1))
     paper.submit("a", "buy", notional=1_000)
     events = paper.bar(100.0, 101.0, 99.0, 100.0, v=4)  # capacity 2 of the 10 asked for
     assert [f.quantity for f in fills(events)] == [2]
     assert "a" in paper.working() or ("canceled", "a") in kinds(events)
+
+
+def test_the_rest_of_a_cut_notional_order_fills_later_and_the_ledger_follows_it():
+    paper = Paper(max_participation="0.5", lot=D(1))
+    paper.submit("a", "buy", notional=1_000)
+    account = Account(D(100_000))
+    account.add_order(paper.placed["a"])
+    account.mark_submitted("a", 0)
+    (first,) = fills(paper.bar(100.0, 101.0, 99.0, 100.0, v=4))
+    assert (first.quantity, first.leaves_qty) == (2, 8)  # sized at 10 lots, 2 fit this bar
+    paper.bar(105.0, 106.0, 104.0, 105.0, v=100)  # the 8 lots left fill at the next open
+    for event in paper.events:
+        account.apply(event)
+    tracked = account.orders.get("a")
+    assert (tracked.status, tracked.filled_qty, tracked.leaves_qty) == ("filled", 10, 0)
+    assert paper.position() == 10 and paper.working() == []
 
 
 # Buying power -----------------------------------------------------------------------------------

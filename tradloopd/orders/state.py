@@ -66,7 +66,7 @@ class TrackedOrder:
     """One order and everything that happened to it; changed only through `apply`."""
 
     __slots__ = ("order", "status", "filled_qty", "filled_cost", "fees", "venue_order_id",
-                 "reason", "ts_last")
+                 "reason", "ts_last", "sized_qty")
 
     def __init__(self, order: Order) -> None:
         self.order = order
@@ -77,6 +77,7 @@ class TrackedOrder:
         self.venue_order_id = ""
         self.reason = ""
         self.ts_last = order.ts_init
+        self.sized_qty: Decimal | None = None  # a notional order's size, once a fill told it
 
     @property
     def client_order_id(self) -> str:
@@ -85,9 +86,8 @@ class TrackedOrder:
     @property
     def leaves_qty(self) -> Decimal | None:
         """Quantity still to fill; None for a notional order before its fill sized it."""
-        if self.order.quantity is None:
-            return None
-        return self.order.quantity - self.filled_qty
+        size = self.order.quantity if self.order.quantity is not None else self.sized_qty
+        return None if size is None else size - self.filled_qty
 
     @property
     def triggered(self) -> bool:
@@ -136,7 +136,9 @@ class TrackedOrder:
         self.filled_qty += fill.quantity
         self.filled_cost += fill.quantity * fill.price
         self.fees += fill.fee
-        done = leaves is None or fill.quantity == leaves
+        if leaves is None and fill.leaves_qty:  # a notional order sized here, and cut short
+            self.sized_qty = self.filled_qty + fill.leaves_qty
+        done = fill.quantity == leaves if leaves is not None else not fill.leaves_qty
         self.status = S.FILLED if done else S.PARTIALLY_FILLED
 
 

@@ -4,8 +4,9 @@
   fixed-bps slippage against the taker, rounded to the tick against the taker; a limit order's
   fill is never worse than its limit.
 - Maker fills (resting limits the price came to) fill at the limit price with the maker fee.
-- A notional market buy is sized at the fill price so that quantity x price x (1 + fee) fits the
-  notional, rounded down to the lot.
+- A notional market buy is sized at its first fill, at the fill price, so that quantity x price x
+  (1 + fee) fits the notional, rounded down to the lot; a part the participation cap cuts off keeps
+  working as that many lots (the fill reports it as `leaves_qty`).
 - Reduce-only fills are capped at the open position; an order that would increase it is canceled.
 - A participation cap limits what fills in one bar to that fraction of the bar's volume.
 - A fill that increases a position must keep gross exposure within leverage x equity, else the
@@ -32,6 +33,7 @@ class FillPlan(NamedTuple):
     price: Decimal
     fee: Decimal
     liquidity: Liquidity
+    unfilled: Decimal  # what of the order's size is left after this fill
 
 
 def plan_fill(sim: Simulator, working: Working, touch_price: Decimal,
@@ -47,21 +49,15 @@ def plan_fill(sim: Simulator, working: Working, touch_price: Decimal,
         if order.price is not None and limit_like:
             price = min(price, order.price) if order.side is Side.BUY else max(price, order.price)
     fee_rate = sim.config.taker_fee if taker else sim.config.maker_fee
-    quantity = working.leaves
-    if quantity is None:
+    size = working.leaves
+    if size is None:  # a notional order: sized now, at the fill price
         assert order.notional is not None
-        quantity = notional_quantity(order.notional, price, fee_rate, instrument)
-        if quantity <= ZERO:
+        size = notional_quantity(order.notional, price, fee_rate, instrument)
+        if size <= ZERO:
             return f"notional {order.notional} buys less than one lot at {price}"
-    position = sim.account.qty(order.symbol)
-    if order.reduce_only:
-        if not position or (position > 0) == (order.side is Side.BUY):
-            return "reduce-only order would increase the position"
-        quantity = min(quantity, abs(position))
-    if capacity is not None and quantity > capacity:
-        if order.tif is TimeInForce.FOK:
-            return f"FOK: only {capacity} of {quantity} available within the participation cap"
-        quantity = capacity
+    quantity = _fill_quantity(sim, working, size, capacity)
+    if isinstance(quantity, str):
+        return quantity
     fee = quantity * price * fee_rate
     marks = {s: to_decimal(sim.last[s]) if s in sim.last else (p.avg_price or ZERO)
              for s, p in sim.account.positions.items() if p.qty and s != order.symbol}
@@ -69,7 +65,25 @@ def plan_fill(sim: Simulator, working: Working, touch_price: Decimal,
                                    fee, sim.config.leverage)
     if problem is not None:
         return problem
-    return FillPlan(quantity, price, fee, Liquidity.TAKER if taker else Liquidity.MAKER)
+    return FillPlan(quantity, price, fee, Liquidity.TAKER if taker else Liquidity.MAKER,
+                    size - quantity)
+
+
+def _fill_quantity(sim: Simulator, working: Working, size: Decimal,
+                   capacity: Decimal | None) -> Decimal | str:
+    """How much of `size` may fill now: reduce-only and the participation cap may cut it."""
+    order = working.order
+    quantity = size
+    if order.reduce_only:
+        position = sim.account.qty(order.symbol)
+        if not position or (position > 0) == (order.side is Side.BUY):
+            return "reduce-only order would increase the position"
+        quantity = min(quantity, abs(position))
+    if capacity is not None and quantity > capacity:
+        if order.tif is TimeInForce.FOK:
+            return f"FOK: only {capacity} of {quantity} available within the participation cap"
+        quantity = capacity
+    return quantity
 
 
 def taker_price(price: Decimal, side: Side, bps: Decimal, instrument: Instrument) -> Decimal:

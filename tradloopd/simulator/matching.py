@@ -131,14 +131,15 @@ class BarWalk:
             client_order_id=order.client_order_id, fill_id=f"{order.client_order_id}-{working.fills}",
             symbol=order.symbol, side=order.side, quantity=plan.quantity, price=plan.price,
             fee=plan.fee, liquidity=plan.liquidity, ts_event=self.ts,
+            leaves_qty=plan.unfilled if order.notional is not None and plan.unfilled else None,
         )
         self.sim.account.apply(fill)
         self.events.append(fill)
         if self.capacity is not None:
             self.capacity -= plan.quantity
-        if working.leaves is not None:
-            working.leaves -= plan.quantity
-        if working.leaves is None or not working.leaves:
+        working.leaves = plan.unfilled
+        working.filled += plan.quantity
+        if not working.leaves:
             self.sim.remove(working)
             self._on_done(working)
         elif order.reduce_only and not self.sim.account.qty(order.symbol):
@@ -154,24 +155,14 @@ class BarWalk:
             self._spawn_exits(working)
 
     def _spawn_exits(self, working: Working) -> None:
-        order = working.order
-        filled = order.quantity - working.leaves if working.leaves is not None else None
-        if filled is None:
-            filled = self._filled_qty(order.client_order_id)
-        for leg in exit_orders(order, filled, self.ts):
+        for leg in exit_orders(working.order, working.filled, self.ts):
             child = self.sim.add_working(leg)
             self.events.append(OrderAccepted(client_order_id=leg.client_order_id,
                                              venue_order_id=f"SIM-{child.seq}", ts_event=self.ts))
-
-    def _filled_qty(self, client_order_id: str) -> Decimal:
-        return sum((e.quantity for e in self.events
-                    if isinstance(e, OrderFilled) and e.client_order_id == client_order_id),
-                   Decimal(0))
 
     def _cancel(self, working: Working, reason: str) -> None:
         self.sim.remove(working)
         self.events.append(OrderCanceled(client_order_id=working.order.client_order_id,
                                          reason=reason, ts_event=self.ts))
-        order = working.order
-        if has_exits(order) and working.leaves is not None and working.leaves != order.quantity:
+        if has_exits(working.order) and working.filled:
             self._spawn_exits(working)

@@ -50,11 +50,12 @@ class SimulatorConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
 class Working:
     """An order resting at the venue: what is left of it and where it stands in its life."""
 
-    __slots__ = ("order", "leaves", "triggered", "fresh", "new", "seq", "fills")
+    __slots__ = ("order", "leaves", "filled", "triggered", "fresh", "new", "seq", "fills")
 
     def __init__(self, order: Order, seq: int) -> None:
         self.order = order
-        self.leaves: Decimal | None = order.quantity
+        self.leaves: Decimal | None = order.quantity  # None: a notional order not yet sized
+        self.filled = ZERO
         self.triggered = False
         self.fresh = True  # not yet passed by the price since it became active (fills as taker)
         self.new = True  # has not seen a bar yet (IOC/FOK are decided at their first bar's open)
@@ -86,6 +87,7 @@ class Simulator:
             if tracked.status in _RESTING:
                 working = self.add_working(_with_day_expiry(tracked.order, tracked.order.ts_init))
                 working.leaves = tracked.leaves_qty
+                working.filled = tracked.filled_qty
                 working.triggered = tracked.triggered
                 working.new = working.fresh = False
 
