@@ -110,10 +110,9 @@ def test_notional_too_small_for_one_lot_is_canceled_with_the_reason():
     assert reason(events, "a") == "notional 50 buys less than one lot at 100.0"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a notional order is never checked against the "
-                   "instrument's min_size: notional 50 at 100 buys 0.5 with min_size 1")
 def test_notional_buy_below_the_minimum_size_does_not_fill():
     paper = Paper(lot=D("0.001"), min_size=D(1))
     paper.submit("a", "buy", notional=50)
-    paper.bar(*UP)
+    events = paper.bar(*UP)
     assert fills(paper.events) == []
+    assert reason(events, "a") == "notional 50 buys 0.5 at 100.0, below the minimum size 1"

@@ -55,6 +55,9 @@ def plan_fill(sim: Simulator, working: Working, touch_price: Decimal,
         size = notional_quantity(order.notional, price, fee_rate, instrument)
         if size <= ZERO:
             return f"notional {order.notional} buys less than one lot at {price}"
+        if size < instrument.min_size:
+            return (f"notional {order.notional} buys {size} at {price}, below the minimum size "
+                    f"{instrument.min_size}")
     quantity = _fill_quantity(sim, working, size, capacity)
     if isinstance(quantity, str):
         return quantity
