@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
-from tradloopd.protocol import Fills, Flatten, Halt, Orders, Positions, Resume, Status, Submit
+from tests.daemon.daemon_process import Daemon, daemon_toml, run_to_exit
 from tradloopd.model import Side, TradingState
+from tradloopd.protocol import Fills, Flatten, Halt, Orders, Positions, Resume, Status, Submit
 
 
 def wait_for(predicate, timeout_s: float = 20.0, every_s: float = 0.1):  # type: ignore[no-untyped-def]
@@ -67,12 +68,8 @@ def test_restart_resumes_halted_state_and_positions(daemon):
 
 
 def test_a_second_daemon_on_the_same_state_directory_is_refused(daemon):
-    import subprocess
-    import sys
-
     daemon.start()
-    second = subprocess.run([sys.executable, "-m", "tradloopd", "run", "--config", str(daemon.config)],
-                            capture_output=True, text=True, timeout=60)
+    second = run_to_exit(daemon.config)
     assert second.returncode == 2
     assert "another tradloopd is running with this state directory" in second.stderr
     with daemon.client() as client:  # the first one is unharmed
@@ -81,20 +78,14 @@ def test_a_second_daemon_on_the_same_state_directory_is_refused(daemon):
 
 
 def test_config_errors_name_the_file_and_key(tmp_path):
-    import subprocess
-    import sys
-
     config = tmp_path / "bad.toml"
     config.write_text('[feed]\nsymbols = ["BTC/USDT"]\npoll-s = -1\n[[strategies]]\nname = "ma_cross"\n')
-    done = subprocess.run([sys.executable, "-m", "tradloopd", "run", "--config", str(config)],
-                          capture_output=True, text=True, timeout=60)
+    done = run_to_exit(config)
     assert done.returncode == 2
     assert f"{config}: feed.poll-s" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_a_secret_from_the_environment_never_reaches_logs_journal_or_socket(tmp_path, exchange):
-    from conftest import Daemon, daemon_toml
-
     secret, key = "s3cr3t-ZXCVBNM-0987654321", "k3y-QWERTYUIOP-1234567890"
     state = tmp_path / "state"
     config = tmp_path / "daemon.toml"
@@ -119,15 +110,9 @@ def test_a_secret_from_the_environment_never_reaches_logs_journal_or_socket(tmp_
 
 
 def test_a_missing_credential_variable_is_a_clear_config_error(tmp_path, exchange):
-    import subprocess
-    import sys
-
-    from conftest import daemon_toml
-
     config = tmp_path / "daemon.toml"
     config.write_text(daemon_toml(tmp_path / "state", exchange.url,
                                   extra='\n[credentials]\nsecret-env = "TEST_TRADLOOPD_UNSET"\n'))
-    done = subprocess.run([sys.executable, "-m", "tradloopd", "run", "--config", str(config)],
-                          capture_output=True, text=True, timeout=60)
+    done = run_to_exit(config)
     assert done.returncode == 2
     assert "credentials.secret-env names $TEST_TRADLOOPD_UNSET, which is not set" in done.stderr
