@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from venue_builders import D, Paper, fills, kinds, order
+from venue_builders import D, Paper, fills, kinds, order, reason
 
 from tradloopd.messages import OrderAccepted, OrderCanceled, OrderRejected
 
@@ -103,14 +103,21 @@ def test_post_only_below_the_market_rests_and_fills_as_maker():
     assert (fill.price, fill.liquidity) == (D(102), "maker")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: post-only is checked only at submit against the "
-                   "last close; a gap through the limit at the next open fills it as taker")
 def test_post_only_never_takes_liquidity_even_on_a_gap():
     paper = Paper(maker_fee="0.001", taker_fee="0.01")
     paper.bar(*UP)  # last close 103
     paper.submit("a", "buy", 1, kind="limit", price=100, post_only=True)
     paper.bar(98.0, 99.0, 97.0, 98.0)  # opens below the limit
     assert all(f.liquidity == "maker" for f in fills(paper.events))
+
+
+def test_post_only_marketable_when_it_arrives_is_canceled_with_the_reason():
+    paper = Paper()
+    paper.bar(*UP)
+    paper.submit("a", "buy", 1, kind="limit", price=100, post_only=True)
+    events = paper.bar(98.0, 99.0, 97.0, 98.0)
+    assert kinds(events) == [("canceled", "a")]
+    assert reason(events, "a") == "post-only order would take liquidity"
 
 
 def test_cancel_removes_a_working_order_and_it_never_fills():

@@ -4,6 +4,7 @@
   fixed-bps slippage against the taker, rounded to the tick against the taker; a limit order's
   fill is never worse than its limit.
 - Maker fills (resting limits the price came to) fill at the limit price with the maker fee.
+- A post-only order that would fill as taker (marketable when it arrives) is canceled instead.
 - A notional market buy is sized at its first fill, at the fill price, so that quantity x price x
   (1 + fee) fits the notional, rounded down to the lot; a part the participation cap cuts off keeps
   working as that many lots (the fill reports it as `leaves_qty`).
@@ -43,6 +44,8 @@ def plan_fill(sim: Simulator, working: Working, touch_price: Decimal,
     instrument = sim.instruments[order.symbol]
     limit_like = sim.is_limit_like(working)
     taker = not limit_like or working.fresh
+    if taker and order.post_only:
+        return "post-only order would take liquidity"
     price = touch_price
     if taker:
         price = taker_price(price, order.side, sim.config.slippage_bps, instrument)
