@@ -59,15 +59,14 @@ def test_fok_stop_not_triggered_at_the_open_is_canceled():
     assert kinds(paper.bar(*UP)) == [("canceled", "a")]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a reduce-only FOK larger than the position fills "
-                   "in part (the position) and cancels the rest: FOK must fill all or nothing")
 def test_reduce_only_fok_larger_than_the_position_fills_all_or_nothing():
     paper = Paper()
     paper.submit("entry", "buy", 1)
     paper.bar(*FLAT)
     paper.submit("a", "sell", 3, tif="fok", reduce_only=True)
-    paper.bar(*FLAT)
+    events = paper.bar(*FLAT)
     assert fills(paper.events, "a") == []
+    assert reason(events, "a") == "FOK: only 1 of 3 can fill reduce-only (the position)"
 
 
 # GTD --------------------------------------------------------------------------------------------

@@ -84,6 +84,8 @@ def _fill_quantity(sim: Simulator, working: Working, size: Decimal,
         position = sim.account.qty(order.symbol)
         if not position or (position > 0) == (order.side is Side.BUY):
             return "reduce-only order would increase the position"
+        if abs(position) < quantity and order.tif is TimeInForce.FOK:
+            return f"FOK: only {abs(position)} of {quantity} can fill reduce-only (the position)"
         quantity = min(quantity, abs(position))
     if capacity is not None and quantity > capacity:
         if order.tif is TimeInForce.FOK:
