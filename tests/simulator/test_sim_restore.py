@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from venue_builders import D, Paper, fills
 
 from tradloopd.account import Account

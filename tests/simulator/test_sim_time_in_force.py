@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from venue_builders import MINUTE, D, Paper, fills, kinds, reason
 
 from tradloopd.messages import OrderExpired
