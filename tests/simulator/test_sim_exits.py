@@ -157,8 +157,6 @@ def test_ioc_entry_partly_filled_then_canceled_protects_the_filled_part():
     assert [o.quantity for o in paper.sim.working_orders()] == [1, 1]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Simulator.cancel of a partly filled entry spawns no "
-                   "exit legs (the position is left unprotected) though the ledger registers them")
 def test_canceling_a_partly_filled_entry_protects_the_filled_part():
     paper = Paper(max_participation="0.5")
     bracket(paper, qty=4)
@@ -167,8 +165,6 @@ def test_canceling_a_partly_filled_entry_protects_the_filled_part():
     assert paper.working() == ["e.sl", "e.tp"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: expiry of a partly filled entry spawns no exit legs "
-                   "in the simulator, though the ledger registers them as open")
 def test_expiry_of_a_partly_filled_entry_protects_the_filled_part():
     paper = Paper(max_participation="0.5")
     bracket(paper, qty=4, tif="gtd", expire_ts=60 * 10**9)
@@ -196,3 +192,21 @@ def test_the_ledger_and_the_venue_agree_on_the_live_legs():
     paper.bar(100.0, 106.0, 99.0, 105.0)
     assert ledger_and_venue(paper, account) == ([], [])
     assert account.position("X") == paper.position() == 0
+
+
+@pytest.mark.parametrize("end", ["cancel", "expiry"])
+def test_the_ledger_and_the_venue_agree_on_the_legs_of_a_partly_filled_entry(end):
+    paper, account = Paper(max_participation="0.5"), Account(Decimal(100_000))
+    bracket(paper, qty=4, tif="gtd", expire_ts=120 * 10**9)
+    account.add_order(paper.placed["e"])
+    account.mark_submitted("e", 0)
+    paper.bar(*FLAT, v=2)  # 1 of 4 fills
+    if end == "cancel":
+        paper.cancel("e")
+    else:
+        paper.bar(*FLAT, v=0)
+        paper.bar(*FLAT, v=0)  # opens at the expiry
+    mine, venue = ledger_and_venue(paper, account)
+    assert mine == venue == ["e.sl", "e.tp"]
+    assert [o.quantity for o in paper.sim.working_orders()] == [1, 1]
+    assert account.orders.get("e.sl").order == paper.sim.by_id["e.sl"].order

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from tradloopd.errors import InvariantError
 from tradloopd.messages import (
     Bar,
-    OrderAccepted,
     OrderCanceled,
     OrderEvent,
     OrderExpired,
@@ -25,7 +24,6 @@ from tradloopd.messages import (
     OrderTriggered,
 )
 from tradloopd.model import OrderType, TimeInForce, to_decimal
-from tradloopd.orders.exits import exit_orders, has_exits
 from tradloopd.simulator.fills import FillPlan, plan_fill
 from tradloopd.simulator.path import bar_path, touch
 
@@ -72,6 +70,7 @@ class BarWalk:
                 self.sim.remove(working)
                 self.events.append(OrderExpired(client_order_id=working.order.client_order_id,
                                                 ts_event=self.ts))
+                self.events += self.sim.exits_for(working, self.ts)
 
     def _end_arrivals(self) -> None:
         """IOC and FOK orders live only at the price they arrive at: cancel what is left."""
@@ -151,18 +150,10 @@ class BarWalk:
             for sibling in list(self.book):
                 if sibling.order.parent_id == order.parent_id:
                     self._cancel(sibling, "oco")
-        if has_exits(order):
-            self._spawn_exits(working)
-
-    def _spawn_exits(self, working: Working) -> None:
-        for leg in exit_orders(working.order, working.filled, self.ts):
-            child = self.sim.add_working(leg)
-            self.events.append(OrderAccepted(client_order_id=leg.client_order_id,
-                                             venue_order_id=f"SIM-{child.seq}", ts_event=self.ts))
+        self.events += self.sim.exits_for(working, self.ts)
 
     def _cancel(self, working: Working, reason: str) -> None:
         self.sim.remove(working)
         self.events.append(OrderCanceled(client_order_id=working.order.client_order_id,
                                          reason=reason, ts_event=self.ts))
-        if has_exits(working.order) and working.filled:
-            self._spawn_exits(working)
+        self.events += self.sim.exits_for(working, self.ts)

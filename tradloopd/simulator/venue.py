@@ -25,6 +25,7 @@ from tradloopd.messages import (
     OrderRejected,
 )
 from tradloopd.model import ZERO, Instrument, OrderStatus, OrderType, Side, TimeInForce
+from tradloopd.orders.exits import exit_orders, has_exits
 from tradloopd.orders.state import TrackedOrder, order_problem
 from tradloopd.positions import Portfolio
 from tradloopd.simulator.matching import BarWalk
@@ -127,7 +128,20 @@ class Simulator:
         if working is None:
             return _NO_EVENTS  # unknown or already done: nothing to cancel, nothing to say
         self.remove(working)
-        return [OrderCanceled(client_order_id=client_order_id, reason=reason, ts_event=ts)]
+        canceled = OrderCanceled(client_order_id=client_order_id, reason=reason, ts_event=ts)
+        return [canceled, *self.exits_for(working, ts)]
+
+    def exits_for(self, working: Working, ts: int) -> list[OrderEvent]:
+        """An entry is done (filled, canceled or expired): its exit legs for what it filled start
+        working, each announced by an `OrderAccepted`. Nothing if it filled nothing."""
+        if not working.filled or not has_exits(working.order):
+            return _NO_EVENTS
+        events: list[OrderEvent] = []
+        for leg in exit_orders(working.order, working.filled, ts):
+            child = self.add_working(leg)
+            events.append(OrderAccepted(client_order_id=leg.client_order_id,
+                                        venue_order_id=f"SIM-{child.seq}", ts_event=ts))
+        return events
 
     def on_bar(self, bar: Bar) -> list[OrderEvent]:
         """Match the symbol's working orders against the bar (the feeder has set `last`)."""
