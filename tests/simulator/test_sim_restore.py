@@ -71,3 +71,12 @@ def test_a_triggered_partly_filled_stop_still_fills_its_rest_at_market_after_a_r
     again = restarted(paper, max_participation="0.5")
     (fill,) = fills(again.bar(101.0, 101.5, 100.5, 101.0, v=100))  # below the trigger again
     assert (fill.quantity, fill.price) == (3, D(101))
+
+
+def test_fill_ids_after_a_restart_never_repeat_a_journaled_one():
+    paper = Paper(max_participation="0.5")
+    paper.submit("a", "buy", 4, kind="limit", price=101)
+    paper.bar(*FLAT, v=2)
+    again = restarted(paper, max_participation="0.5")
+    again.bar(*FLAT, v=100)
+    assert [f.fill_id for f in fills(paper.events + again.events)] == ["a-1", "a-2"]

@@ -8,6 +8,7 @@ fill; see docs/simulator.md for every rule.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -81,14 +82,17 @@ class Simulator:
     def restore(self, orders: list[TrackedOrder], fills: list[OrderFilled]) -> None:
         """Rebuild after a restart: the account from the journaled fills, and every order the
         journal shows accepted and still open as working (what is left of it)."""
+        fill_counts: Counter[str] = Counter()
         for fill in fills:
             self.account.apply(fill)
+            fill_counts[fill.client_order_id] += 1
         for tracked in orders:
             self._seen.add(tracked.client_order_id)
             if tracked.status in _RESTING:
                 working = self.add_working(_with_day_expiry(tracked.order, tracked.order.ts_init))
                 working.leaves = tracked.leaves_qty
                 working.filled = tracked.filled_qty
+                working.fills = fill_counts[tracked.client_order_id]  # fill ids carry on
                 working.triggered = tracked.triggered
                 working.new = working.fresh = False
 
