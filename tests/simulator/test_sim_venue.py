@@ -48,8 +48,8 @@ def test_duplicate_of_a_rejected_order_is_ignored_too():
     ({"qty": None}, "exactly one of quantity and notional must be given"),
     ({"qty": 1, "notional": 100}, "exactly one of quantity and notional must be given"),
     ({"qty": None, "notional": 100, "kind": "limit", "price": 99},
-     "notional sizing is only for market orders with a positive amount"),
-    ({"qty": None, "notional": -5}, "notional sizing is only for market orders with a positive amount"),
+     "notional sizing is only for market buys with a positive amount"),
+    ({"qty": None, "notional": -5}, "notional sizing is only for market buys with a positive amount"),
     ({"kind": "limit"}, "limit order needs limit price"),
     ({"price": 99}, "market order takes no limit price"),
     ({"kind": "stop"}, "stop order needs trigger price"),
@@ -73,10 +73,10 @@ def test_invalid_orders_are_rejected_with_the_reason(fields, why):
     assert paper.working() == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Order documents notional sizing as market buys only, "
-                   "but order_problem() accepts a notional market sell (it sells short from flat)")
 def test_notional_sell_is_rejected():
-    assert kinds(Paper().submit("a", "sell", notional=1_000)) == [("rejected", "a")]
+    assert Paper().submit("a", "sell", notional=1_000) == [OrderRejected(
+        client_order_id="a", reason="notional sizing is only for market buys with a positive amount",
+        ts_event=0)]
 
 
 def test_order_below_the_minimum_size_is_rejected():

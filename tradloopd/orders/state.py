@@ -18,7 +18,7 @@ from tradloopd.messages import (
     OrderTriggered,
     OrderUnresolved,
 )
-from tradloopd.model import ZERO, OrderStatus, OrderType, TimeInForce
+from tradloopd.model import ZERO, OrderStatus, OrderType, Side, TimeInForce
 
 S = OrderStatus
 _STOPS = frozenset({OrderType.STOP, OrderType.STOP_LIMIT})
@@ -42,9 +42,9 @@ def order_problem(order: Order) -> str | None:
     if order.quantity is not None and order.quantity <= ZERO:
         return f"quantity must be positive, got {order.quantity}"
     if order.notional is not None and (
-        order.notional <= ZERO or order.kind is not OrderType.MARKET
+        order.notional <= ZERO or order.kind is not OrderType.MARKET or order.side is not Side.BUY
     ):
-        return "notional sizing is only for market orders with a positive amount"
+        return "notional sizing is only for market buys with a positive amount"
     needs_price = order.kind in (OrderType.LIMIT, OrderType.STOP_LIMIT)
     needs_trigger = order.kind in (OrderType.STOP, OrderType.STOP_LIMIT)
     if needs_price != (order.price is not None):
