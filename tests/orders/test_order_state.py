@@ -178,8 +178,6 @@ def test_overfill_or_empty_fill_raises_and_changes_no_amount(qty):
                                                                    Decimal("0.1"))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: TrackedOrder.apply sets ts_last before _fill raises "
-                   "on an overfill, so a refused fill still moves the order's last update time")
 def test_refused_overfill_leaves_the_order_exactly_unchanged():
     tracked = order_at(S.PARTIALLY_FILLED)
     before = snapshot(tracked)

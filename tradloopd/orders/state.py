@@ -110,7 +110,6 @@ class TrackedOrder:
             raise IllegalTransition(
                 f"order {self.client_order_id}: {type(event).__name__} not allowed in {self.status}"
             )
-        self.ts_last = event.ts_event
         match event:
             case OrderDenied() | OrderRejected() | OrderCanceled() | OrderUnresolved():
                 self.reason = event.reason
@@ -126,6 +125,7 @@ class TrackedOrder:
                 self._fill(event)
             case _:
                 assert_never(event)
+        self.ts_last = event.ts_event  # last: a refused fill (it raises) changes nothing
 
     def _fill(self, fill: OrderFilled) -> None:
         leaves = self.leaves_qty
