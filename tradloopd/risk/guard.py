@@ -1,7 +1,8 @@
 """The pre-trade risk guard: every order intent is checked here, and each denial says why.
 
 Behaves identically in replay, paper and live: it sees the order, the account, and the last price
-of the order's symbol, nothing else. Trading states: ACTIVE (all checks), REDUCING (only orders
+of the order's symbol, nothing else. An order that can never be valid (`order_problem`) is denied
+with that reason before any limit is looked at. Trading states: ACTIVE (all checks), REDUCING (only orders
 that shrink a position), HALTED (no new orders; cancels always pass).
 """
 
@@ -14,6 +15,7 @@ import msgspec
 from tradloopd.account import Account
 from tradloopd.messages import Order
 from tradloopd.model import ZERO, OrderStatus, OrderType, Side, TradingState, to_decimal
+from tradloopd.orders.state import order_problem
 
 
 class RiskLimits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
@@ -55,6 +57,9 @@ class RiskGuard:
         """None if the order may go to the venue, else the reason it is denied."""
         if self.state is TradingState.HALTED:
             return f"trading is halted: {self.state_reason}" if self.state_reason else "trading is halted"
+        problem = order_problem(order)  # an order no venue could accept never leaves the node
+        if problem is not None:
+            return problem
         if not self._limited and self.state is TradingState.ACTIVE:
             return self._in_flight_problem(account)  # the only check that is always on
         position = account.position(order.symbol)
