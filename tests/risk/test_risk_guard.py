@@ -171,14 +171,10 @@ def bracketed_long(qty: int = 2) -> Account:
     return account
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: working reduce-only orders (both legs of an OCO "
-                   "pair) count as same-side quantity: selling a bracketed long of 2 'reaches 4'")
 def test_an_order_that_flattens_a_bracketed_long_is_within_the_position_limit():
     assert check(RiskLimits(max_position_qty=D(3)), order("sell", 2), bracketed_long(2)) is None
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: in REDUCING state a sell that closes a bracketed long "
-                   "is denied, because its two live exit legs are counted as working sells")
 def test_reducing_state_lets_a_bracketed_long_be_closed():
     guard = RiskGuard(RiskLimits())
     guard.reduce_only("drawdown")

@@ -106,7 +106,7 @@ class RiskGuard:
                 return None
             exposure = abs(position) * (price or ZERO) + order.notional
             return _over("position notional", exposure, limits.max_position_notional)
-        pending = account.working_qty(order.symbol, order.side)
+        pending = _growing_qty(account, order.symbol, order.side)
         worst = abs(position + (pending + qty) * order.side.sign)
         if limits.max_position_qty is not None and worst > limits.max_position_qty:
             return _over("position quantity", worst, limits.max_position_qty)
@@ -146,5 +146,16 @@ def _reduces(order: Order, position: Decimal, account: Account) -> bool:
     """True if filling the order entirely cannot grow the position or flip it."""
     if not position or (position > 0) == (order.side is Side.BUY) or order.quantity is None:
         return False
-    already = account.working_qty(order.symbol, order.side)
+    already = _growing_qty(account, order.symbol, order.side)
     return already + order.quantity <= abs(position)
+
+
+def _growing_qty(account: Account, symbol: str, side: Side) -> Decimal:
+    """Quantity left on the open orders of one side that could grow a position. Reduce-only
+    orders (a bracket's exit legs) can only shrink it; a notional order's size is unknown (0)."""
+    total = ZERO
+    for tracked in account.orders.open_orders(symbol):
+        leaves = tracked.leaves_qty
+        if tracked.order.side is side and not tracked.order.reduce_only and leaves is not None:
+            total += leaves
+    return total
