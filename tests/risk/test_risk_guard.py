@@ -116,11 +116,17 @@ def test_max_position_notional():
         "position notional would reach 1100.0, above the limit 1000"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: max-position-qty (and max-order-qty) are never checked "
-                   "for notional orders: ctx.buy() with all cash passes a 1-unit position limit")
 def test_a_notional_buy_is_held_to_the_position_quantity_limit():
     placed = order(qty=None, notional=100_000)  # about 1000 units at the last price 100
     assert check(RiskLimits(max_position_qty=D(1)), placed) is not None
+
+
+def test_a_notional_buy_is_held_to_the_order_quantity_limit_by_its_estimated_quantity():
+    placed = order(qty=None, notional=100_000)
+    assert check(RiskLimits(max_order_qty=D(10)), placed) == \
+        "order quantity about 1000 exceeds max-order-qty 10"
+    assert check(RiskLimits(max_order_qty=D(1000)), placed) is None
+    assert check(RiskLimits(max_order_qty=D(10)), placed, last=None) is None  # no price yet
 
 
 def test_reducing_orders_skip_the_position_limits():

@@ -67,20 +67,24 @@ class RiskGuard:
         if self.state is TradingState.REDUCING and not reduces:
             return "trading is reducing-only: the order would not reduce a position"
         price = _reference_price(order, last_price)
+        qty = _quantity(order, price)
         return (
-            self._order_size_problem(order, price)
+            self._order_size_problem(order, qty, price)
             or self._price_band_problem(order, last_price)
-            or (None if reduces else self._position_problem(order, account, position, price))
+            or (None if reduces else self._position_problem(order, account, position, qty, price))
             or self._open_orders_problem(account)
             or self._in_flight_problem(account)
         )
 
-    def _order_size_problem(self, order: Order, price: Decimal | None) -> str | None:
+    def _order_size_problem(self, order: Order, qty: Decimal | None,
+                            price: Decimal | None) -> str | None:
         limits = self.limits
-        qty = order.quantity
         if limits.max_order_qty is not None and qty is not None and qty > limits.max_order_qty:
-            return f"order quantity {qty} exceeds max-order-qty {limits.max_order_qty}"
-        notional = order.notional if qty is None or price is None else qty * price
+            shown = f"{qty}" if order.quantity is not None else f"about {qty:.8g}"
+            return f"order quantity {shown} exceeds max-order-qty {limits.max_order_qty}"
+        notional = order.notional
+        if notional is None and qty is not None and price is not None:
+            notional = qty * price
         if limits.max_order_notional is not None and notional is not None \
                 and notional > limits.max_order_notional:
             return f"order notional {notional:.2f} exceeds max-order-notional {limits.max_order_notional}"
@@ -98,14 +102,12 @@ class RiskGuard:
         return None
 
     def _position_problem(self, order: Order, account: Account, position: Decimal,
-                          price: Decimal | None) -> str | None:
+                          qty: Decimal | None, price: Decimal | None) -> str | None:
         limits = self.limits
-        qty = order.quantity
-        if qty is None:
+        if qty is None:  # a notional order before any price is known: only its amount is
             if limits.max_position_notional is None or order.notional is None:
                 return None
-            exposure = abs(position) * (price or ZERO) + order.notional
-            return _over("position notional", exposure, limits.max_position_notional)
+            return _over("position notional", order.notional, limits.max_position_notional)
         pending = _growing_qty(account, order.symbol, order.side)
         worst = abs(position + (pending + qty) * order.side.sign)
         if limits.max_position_qty is not None and worst > limits.max_position_qty:
@@ -132,6 +134,16 @@ def _over(what: str, value: Decimal, limit: Decimal) -> str | None:
     if value > limit:
         return f"{what} would reach {value:.8g}, above the limit {limit}"
     return None
+
+
+def _quantity(order: Order, price: Decimal | None) -> Decimal | None:
+    """The order's quantity; a notional order's estimated at the reference price (no fee, no lot
+    rounding: an upper bound), or None before any price is known."""
+    if order.quantity is not None:
+        return order.quantity
+    if order.notional is None or not price:
+        return None
+    return order.notional / price + ZERO  # + ZERO writes 1.00E+3 as 1000
 
 
 def _reference_price(order: Order, last_price: float | None) -> Decimal | None:
