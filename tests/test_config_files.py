@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tradloopd.config import load_backtest_config
+from tradloopd.config import load_backtest_config, load_run_config
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
-LOADERS = {"backtest.toml": load_backtest_config}
+LOADERS = {"backtest.toml": load_backtest_config, "paper.toml": load_run_config,
+           "paper-demo.toml": load_run_config}
 
 
 def test_every_config_file_has_a_loader():
@@ -21,3 +22,10 @@ def test_every_config_file_has_a_loader():
 def test_config_file_decodes(name):
     config = LOADERS[name](CONFIG / name)
     assert config is not None
+
+
+def test_the_systemd_unit_runs_the_daemon_with_notify_and_restarts():
+    unit = (CONFIG / "tradloopd.service").read_text()
+    for line in ("Type=notify", "Restart=on-failure", "StateDirectory=tradloopd", "WatchdogSec=",
+                 "tradloopd run --config"):
+        assert line in unit

@@ -200,6 +200,7 @@ class Node:
         self.extra_tasks = list(extra_tasks)
         self.feed_done = trio.Event()
         self.on_bar: Callable[[Bar], None] | None = None  # observers of every bar (lossy publish)
+        self.bars_sent = 0
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         wiring = self.wiring
@@ -221,10 +222,10 @@ class Node:
             wiring.journal.close()
 
     async def _feed(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        """Run the feed and pace its bars into the venue (never more than half its inbox)."""
+        """Run the feed and pace its bars: a bar enters only while the loop has room for all the
+        feedback one bar can cause (see the module docstring); bars wait, they are never dropped."""
         send, receive = trio.open_memory_channel[Bar](16)
         venue = self.wiring.venue_inbox
-        limit = venue.statistics().max_buffer_size // 2
         async with trio.open_nursery() as nursery:
             await nursery.start(self.feed.run, send)
             task_status.started()
@@ -232,9 +233,10 @@ class Node:
                 async for bar in receive:
                     if self.on_bar is not None:
                         self.on_bar(bar)
-                    while venue.statistics().current_buffer_used > limit:  # noqa: ASYNC110 - pacing
+                    while not self.has_room():  # noqa: ASYNC110 - pacing on queue depths
                         await trio.sleep(0.001)
                     await venue.send(bar)
+                    self.bars_sent += 1
         self.feed_done.set()
 
     async def _heartbeat(self) -> None:
@@ -263,8 +265,19 @@ class Node:
                      "denied": w.risk.denied, "state": str(w.risk.guard.state),
                      "queued": w.risk_inbox.depth()},
             "strategy": {"received": w.strategy.counters.received, "sent": w.strategy.counters.sent,
-                         "errors": w.strategy.counters.errors},
+                         "errors": w.strategy.counters.errors,
+                         "queued": w.strategy.inbox.statistics().current_buffer_used},
         }
+
+    def has_room(self) -> bool:
+        """The strategy has handled every bar sent so far, and the loop's inboxes are at most a
+        quarter full: then one more bar's feedback (at most max-orders-per-bar orders and their
+        events) fits, so the loop cannot fill up and deadlock. Live bars arrive far apart and
+        never wait here; a back-fill burst is admitted one bar at a time."""
+        w = self.wiring
+        loop = (w.risk_inbox.channel.statistics(), w.strategy.inbox.statistics())
+        return (w.strategy.bars_done >= self.bars_sent
+                and all(s.current_buffer_used <= s.max_buffer_size // 4 for s in loop))
 
     def is_idle(self) -> bool:
         """Nothing queued anywhere in the pipeline (used for a graceful drain)."""

@@ -43,6 +43,7 @@ class StrategyActor:
         self.risk = risk
         self.counters = Counters()
         self.last_bar_ts: dict[str, int] = {}
+        self.bars_done = 0  # bars fully handled (the node paces the feed on this)
         self.max_orders_per_call = max_orders_per_call
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
@@ -65,6 +66,7 @@ class StrategyActor:
         for runner in self.runners:
             if runner.wants(bar):
                 await self._run(runner, runner.on_bar, bar)
+        self.bars_done += 1
 
     async def _on_event(self, event: OrderEvent) -> None:
         self.account.apply(event)
