@@ -88,14 +88,13 @@ def test_fees_in_thirds_add_back_up_to_exactly_the_fees_paid():
     assert portfolio.cash == D(1000) - D("1.03")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: fee splits use Decimal division rounded to 28 digits; "
-                   "trade PnLs then sum to -95.99999999999999999999999997 for an exact loss of 96")
 def test_trade_pnls_add_up_exactly_to_the_account_result_when_fees_split_in_thirds():
     portfolio = Portfolio(D(1000))
     portfolio.apply(fill("buy", 3, 10, fee="1"))
     trades = portfolio.apply(fill("sell", 1, 11, fee="100")) + portfolio.apply(fill("sell", 2, 12))
     assert portfolio.cash == 904
     assert sum(t.pnl for t in trades) == -96
+    assert [t.fees for t in trades] == [D("100.3333333333"), D("0.6666666667")]  # 10 decimals
 
 
 def test_unrealized_pnl_and_cost_of_the_open_lots():

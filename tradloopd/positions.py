@@ -1,6 +1,9 @@
 """Positions and cash from fills, exactly: FIFO lots, realised PnL, fees, and closed round trips.
 
-Everything is `Decimal`, so cash + marked positions always reconcile with the sum of fills.
+Everything is `Decimal`, so cash + marked positions always reconcile with the sum of fills. A fee
+split between trades (a fill closing several lots, a lot closed by several fills) is cut into
+pieces of at most 10 decimals, the last piece taking the remainder: trade PnLs add up exactly to
+the account's result.
 """
 
 from __future__ import annotations
@@ -26,6 +29,17 @@ class Lot:
         self.price = price
         self.ts = ts
         self.fee = fee
+
+
+_FEE_PLACES = Decimal("1e-10")
+
+
+def _share(fee: Decimal, part: Decimal, whole: Decimal) -> Decimal:
+    """The part of a fee that `part` of `whole` carries, to at most 10 decimals (1/3 of a fee is
+    0.3333333333); the last piece of a fee takes what is left, so the pieces add up exactly."""
+    share = fee * part / whole
+    exponent = share.as_tuple().exponent
+    return share.quantize(_FEE_PLACES) if isinstance(exponent, int) and exponent < -10 else share
 
 
 class Trade(msgspec.Struct, frozen=True, kw_only=True):
@@ -77,8 +91,8 @@ class Position:
         while remaining and self.qty and (remaining > 0) != (self.qty > 0):
             lot = self.lots[0]
             closed = min(abs(remaining), abs(lot.qty))
-            exit_fee = fee_left if closed == abs(remaining) else fill.fee * closed / fill.quantity
-            entry_fee = lot.fee if closed == abs(lot.qty) else lot.fee * closed / abs(lot.qty)
+            exit_fee = fee_left if closed == abs(remaining) else _share(fill.fee, closed, fill.quantity)
+            entry_fee = lot.fee if closed == abs(lot.qty) else _share(lot.fee, closed, abs(lot.qty))
             trades.append(self._close(lot, closed, fill, entry_fee + exit_fee))
             fee_left -= exit_fee
             lot.fee -= entry_fee
