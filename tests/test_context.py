@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from decimal import Decimal
 
 import numpy as np
@@ -80,13 +81,20 @@ def test_history_of_an_unknown_field_names_it():
         make_ctx().history("vwap", 3)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Context keeps the whole series in public slots "
-                   "(ctx.columns, ctx.values): on_bar can read ctx.columns['close'][ctx.i + 1]")
 def test_nothing_reachable_from_the_context_shows_a_later_bar():
     ctx = make_ctx(i=2)
     for name in ("columns", "values"):
         for series in getattr(ctx, name, {}).values():
             assert len(series) <= ctx.i + 1, f"ctx.{name} reaches past the current bar"
+
+
+def test_no_public_attribute_of_the_context_holds_a_series_past_the_current_bar():
+    ctx = make_ctx(i=2)
+    for name in (n for n in dir(ctx) if not n.startswith("_")):
+        value = getattr(ctx, name)
+        for item in value.values() if isinstance(value, Mapping) else [value]:
+            if isinstance(item, list | tuple | np.ndarray):
+                assert len(item) <= ctx.i + 1, f"ctx.{name} reaches past the current bar"
 
 
 # Account ------------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """The per-bar context a strategy acts through: its data so far, the account, and order helpers.
 
-The context never exposes a value beyond the current bar: `indicator(name, ago)` and
-`history(field, n)` only reach back. Orders a strategy places are collected as commands in
-`ctx.commands`; whoever runs the strategy (the replay driver or the live strategy actor) takes them
-from there, so the strategy code is the same in both.
+The context never exposes a value beyond the current bar: the bar and indicator series it reads
+from are private (in replay they hold the whole run), and `indicator(name, ago)` and
+`history(field, n)` only reach back from the current bar. Orders a strategy places are collected
+as commands in `ctx.commands`; whoever runs the strategy (the replay driver or the live strategy
+actor) takes them from there, so the strategy code is the same in both.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class Context:
     """What one strategy sees and does on one symbol (see the module docstring)."""
 
     __slots__ = ("strategy_id", "symbol", "instrument", "account", "clock", "params", "commands",
-                 "i", "columns", "values", "marks", "_ids")
+                 "i", "_columns", "_values", "marks", "_ids")
 
     def __init__(self, *, strategy_id: str, instrument: Instrument, account: Account, clock: Clock,
                  params: object, columns: Mapping[str, Sequence[float] | np.ndarray],
@@ -55,24 +56,33 @@ class Context:
         self.clock = clock
         self.params = params
         self.commands: list[SubmitOrder | CancelOrder] = []
-        self.i = -1  # index of the current bar in `columns` and `values`
-        self.columns = columns
-        self.values = values
+        self.i = -1  # index of the current bar in the series
+        self._columns = columns
+        self._values = values
         self.marks = marks  # last close per symbol, kept by the runner
         self._ids = ids
 
     # Data up to the current bar ----------------------------------------------------------------
+
+    def attach(self, *, columns: Mapping[str, Sequence[float] | np.ndarray] | None = None,
+               values: Mapping[str, Sequence[float]] | None = None) -> None:
+        """Read from new storage (for the driver: grown live columns, replay values as lists)."""
+        if columns is not None:
+            self._columns = columns
+        if values is not None:
+            self._values = values
 
     def indicator(self, name: str, ago: int = 0) -> float:
         """The declared indicator `name` at this bar (`ago`=1: the bar before); NaN before data."""
         if ago < 0:
             raise LookAheadError(f"indicator({name!r}, ago={ago}): the future is not visible")
         i = self.i - ago
-        return self.values[name][i] if i >= 0 else math.nan
+        return self._values[name][i] if i >= 0 else math.nan
 
     def history(self, field: str, n: int) -> np.ndarray:
         """The last `n` values of a bar field or indicator up to this bar, oldest first (read-only)."""
-        source = self.values.get(field) if field in self.values else self.columns.get(field)
+        values = self._values
+        source = values.get(field) if field in values else self._columns.get(field)
         if source is None:
             raise StrategyError(f"history({field!r}): no such bar field or declared indicator")
         view = np.asarray(source[max(0, self.i + 1 - n): self.i + 1], dtype=np.float64)
