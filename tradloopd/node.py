@@ -49,6 +49,47 @@ from tradloopd.store.journal import EquityPoint, Journal, JournalMessage, denied
 log = structlog.get_logger()
 
 
+class VenueActor(Protocol):
+    """What the node needs from the actor that owns the venue (paper simulator or a broker).
+
+    Inbox: bars, `SubmitOrder`, `CancelOrder`. For every order event it emits, in order: journal,
+    risk, strategy; and every bar it passes on to risk and strategy after handling it.
+    """
+
+    name: str
+    connected: bool
+    counters: Any
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = ...) -> None: ...
+
+
+@dataclass(frozen=True)
+class VenueParts:
+    """What a venue factory gets to build its actor: the node's settings, the rebuilt account
+    (to restore or reconcile from), the venue's inbox and the three edges it must emit on."""
+
+    settings: NodeSettings
+    clock: Clock
+    account: Account
+    journal: Journal
+    inbox: trio.MemoryReceiveChannel[Any]
+    to_journal: Edge[JournalEntry]
+    to_risk: Edge[Any]
+    to_strategy: Edge[Any]
+
+
+VenueFactory = Callable[[VenueParts], VenueActor]
+
+
+def paper_venue(parts: VenueParts) -> PaperVenueActor:
+    """The paper venue: the order simulator, restored from the journal."""
+    settings = parts.settings
+    simulator = Simulator(settings.simulator, settings.instruments, parts.journal.initial_cash, {})
+    simulator.restore(list(parts.account.orders), list(parts.account.fills))
+    return PaperVenueActor(simulator, parts.clock, parts.inbox, parts.to_journal, parts.to_risk,
+                           parts.to_strategy)
+
+
 class Feed(Protocol):
     """What the node needs from a market data feed (CCXT polling, or history for parity tests)."""
 
@@ -90,7 +131,7 @@ class Wiring:
 
     journal: Journal
     journal_actor: JournalActor
-    venue: PaperVenueActor
+    venue: VenueActor
     risk: RiskActor
     strategy: StrategyActor
     journal_edge: Edge[JournalEntry]
@@ -107,13 +148,11 @@ Publish = Callable[[list[JournalMessage], list[EquityPoint]], None]
 
 
 def build(settings: NodeSettings, slots: Sequence[StrategySlot], clock: Clock,
-          publish: Publish) -> Wiring:
+          publish: Publish, venue: VenueFactory = paper_venue) -> Wiring:
     """Open the journal, rebuild state from it, and wire the actors (nothing runs yet)."""
     journal = Journal(settings.state_dir / "journal.sqlite", initial_cash=settings.cash)
     risk_account, strategy_account = _rebuild(journal), _rebuild(journal)
     _deny_unsent(journal, (risk_account, strategy_account), clock.now_ns())
-    simulator = Simulator(settings.simulator, settings.instruments, journal.initial_cash, {})
-    simulator.restore(list(risk_account.orders), list(risk_account.fills))
     cap = settings.risk.max_in_flight
     feedback = 4 * (cap + settings.max_orders_per_bar) + 64
     journal_edge, journal_rx = open_edge("journal", feedback, settings.stall_s)
@@ -131,7 +170,8 @@ def build(settings: NodeSettings, slots: Sequence[StrategySlot], clock: Clock,
     wiring = Wiring(
         journal=journal,
         journal_actor=JournalActor(journal, journal_rx, publish),
-        venue=PaperVenueActor(simulator, clock, venue_rx, journal_edge, risk_edge, strategy_edge),
+        venue=venue(VenueParts(settings, clock, _rebuild(journal), journal, venue_rx, journal_edge,
+                               risk_edge, strategy_edge)),
         risk=RiskActor(guard, risk_account, clock, manual, risk_rx, journal_edge, venue_edge,
                        strategy_edge),
         strategy=StrategyActor(runners, strategy_account, clock, marks, strategy_rx, risk_edge,

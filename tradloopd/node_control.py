@@ -109,7 +109,7 @@ class NodeControl:
             peak_equity=max(equity, risk.peak_equity), day_pnl=equity - risk.day_start_equity(equity),
             total_pnl=equity - portfolio.initial_cash, exposure=gross, net_exposure=net,
             open_orders=len(risk.account.orders.open_orders()), strategies=self._strategies(),
-            venue=VenueRow(name="paper", connected=wiring.venue.connected),
+            venue=VenueRow(name=wiring.venue.name, connected=wiring.venue.connected),
             feed={symbol: ts for symbol, ts in wiring.strategy.last_bar_ts.items()},
             actors=self._actors(), risk_limits=self._limits(equity),
         )
@@ -206,8 +206,9 @@ class NodeControl:
         from tradloopd.node import control_request
 
         wiring = self.node.wiring
-        if request.symbol not in wiring.venue.simulator.instruments:
-            known = ", ".join(sorted(wiring.venue.simulator.instruments))
+        instruments = self.node.settings.instruments
+        if request.symbol not in instruments:
+            known = ", ".join(sorted(instruments))
             raise ControlDenied("bad_request", f"unknown symbol {request.symbol!r}; trading {known}")
         order = request.to_order(wiring.risk.manual_ids.next(), strategy_id="operator", ts_init=now)
         reason = await control_request(wiring, SubmitOrder(order=order, ts_event=now))

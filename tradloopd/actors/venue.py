@@ -24,7 +24,7 @@ log = structlog.get_logger()
 
 
 class PaperVenueActor:
-    name = "venue"
+    name = "paper"
 
     def __init__(self, simulator: Simulator, clock: Clock, inbox: trio.MemoryReceiveChannel[VenueInbox],
                  journal: Edge[JournalEntry], risk: Edge[object], strategy: Edge[object]) -> None:
@@ -38,7 +38,7 @@ class PaperVenueActor:
         self.connected = True
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        structlog.contextvars.bind_contextvars(actor=self.name)
+        structlog.contextvars.bind_contextvars(actor="venue")
         async with self.inbox:
             task_status.started()
             async for message in self.inbox:
