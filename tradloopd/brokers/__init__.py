@@ -1,0 +1,1 @@
+"""Brokers: one protocol for every venue (paper, CCXT exchanges, Interactive Brokers), routing."""
