@@ -155,6 +155,10 @@ def build(settings: NodeSettings, slots: Sequence[StrategySlot], clock: Clock,
     _deny_unsent(journal, (risk_account, strategy_account), clock.now_ns())
     cap = settings.risk.max_in_flight
     feedback = 4 * (cap + settings.max_orders_per_bar) + 64
+    journal_edge: Edge[JournalEntry]
+    journal_rx: trio.MemoryReceiveChannel[JournalEntry]
+    risk_edge: Edge[Any]
+    strategy_edge: Edge[Any]
     journal_edge, journal_rx = open_edge("journal", feedback, settings.stall_s)
     venue_tx, venue_rx = trio.open_memory_channel[Any](2 * cap + 64)
     risk_edge, risk_rx = open_edge("risk", feedback, settings.stall_s)

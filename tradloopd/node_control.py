@@ -173,7 +173,8 @@ class NodeControl:
             case FlattenRequest(symbol=symbol):
                 open_before = [t.client_order_id for t in wiring.risk.account.orders.open_orders(symbol)]
                 sent = await control_request(wiring, Flatten(symbol=symbol, ts_event=now))
-                return FlattenResult(canceled=open_before, submitted=list(sent))  # type: ignore[arg-type]
+                assert isinstance(sent, list)
+                return FlattenResult(canceled=open_before, submitted=sent)
             case Cancel():
                 return await self._cancel(request, now)
             case Submit():
@@ -191,7 +192,8 @@ class NodeControl:
         wiring = self.node.wiring
         if request.all:
             canceled = await control_request(wiring, CancelAll(symbol=request.symbol, ts_event=now))
-            return CancelResult(client_order_ids=list(canceled))  # type: ignore[arg-type]
+            assert isinstance(canceled, list)
+            return CancelResult(client_order_ids=canceled)
         assert request.client_order_id is not None
         tracked = wiring.risk.account.orders.get(request.client_order_id)
         if tracked is None or tracked.status.is_terminal:

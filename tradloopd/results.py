@@ -60,7 +60,8 @@ def summarize(replay: Replay, run_info: dict[str, Any] | None = None) -> Backtes
                           portfolio.equity(marks), run_info or {})
 
 
-def _curve_arrays(replay: Replay) -> tuple[np.ndarray, ...]:
+def _curve_arrays(replay: Replay) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                            dict[str, np.ndarray]]:
     order, ts_event = replay.merged_order, replay.merged_ts
     n = len(order)
     lanes = replay.lanes
