@@ -64,13 +64,14 @@ class Context:
 
     # Data up to the current bar ----------------------------------------------------------------
 
-    def attach(self, *, columns: Mapping[str, Sequence[float] | np.ndarray] | None = None,
-               values: Mapping[str, Sequence[float]] | None = None) -> None:
-        """Read from new storage (for the driver: grown live columns, replay values as lists)."""
-        if columns is not None:
-            self._columns = columns
-        if values is not None:
-            self._values = values
+    def attach(self, columns: Mapping[str, Sequence[float] | np.ndarray]) -> None:
+        """Read the bar fields from `columns` (for the live runner, whose buffers grow)."""
+        self._columns = columns
+
+    def values_as_lists(self) -> None:
+        """Hold the indicator series as Python lists, the fastest per-bar reads (for replay)."""
+        self._values = {k: v.tolist() if isinstance(v, np.ndarray) else list(v)
+                        for k, v in self._values.items()}
 
     def indicator(self, name: str, ago: int = 0) -> float:
         """The declared indicator `name` at this bar (`ago`=1: the bar before); NaN before data."""

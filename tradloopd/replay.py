@@ -63,15 +63,14 @@ class ReplaySettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
 class Lane:
     """One (strategy, symbol) pair: the strategy instance, its context, and the bars it reads."""
 
-    __slots__ = ("symbol", "series", "strategy", "ctx", "values", "on_bar", "follower", "tf_ns")
+    __slots__ = ("symbol", "series", "strategy", "ctx", "on_bar", "follower", "tf_ns")
 
     def __init__(self, series: BarSeries, strategy: object, ctx: Context,
-                 values: Mapping[str, np.ndarray], follower: TargetFollower | None) -> None:
+                 follower: TargetFollower | None) -> None:
         self.symbol = series.symbol
         self.series = series
         self.strategy = strategy
         self.ctx = ctx
-        self.values = values  # the declared indicators over the whole series (ctx reads them)
         self.follower = follower
         self.on_bar: Callable[[Bar, Context], None] = (
             follower.on_bar if follower is not None else strategy.on_bar  # type: ignore[attr-defined]
@@ -122,7 +121,7 @@ class Replay:
             frame = series.to_frame().assign(**values)
             check = self.settings.check_lookahead
             follower = TargetFollower(evaluate(strategy.signals, frame, check=check, name=name))
-        return Lane(series, strategy, ctx, values, follower)
+        return Lane(series, strategy, ctx, follower)
 
     # Running ------------------------------------------------------------------------------------
 
@@ -141,7 +140,7 @@ class Replay:
                 run_vector(self, order)
                 return self
             for lane in self.lanes:  # plain lists: the fastest per-bar lookups
-                lane.ctx.attach(values={k: v.tolist() for k, v in lane.values.items()})
+                lane.ctx.values_as_lists()
             if self.style == "signal":
                 self._run_sparse(order)
             else:

@@ -104,7 +104,7 @@ class StrategyRunner:
 
     def _absorb(self, bar: Bar) -> None:
         self.columns.append(bar)
-        self.ctx.attach(columns=self.columns.view())
+        self.ctx.attach(self.columns.view())
         values = self.values
         for key, stream, multi in self.streams:
             out = stream.update(bar.ts_open, bar.open, bar.high, bar.low, bar.close, bar.volume)
