@@ -22,6 +22,7 @@ from tradloopd.model import ZERO, OrderStatus, OrderType, Side, TimeInForce
 
 S = OrderStatus
 _STOPS = frozenset({OrderType.STOP, OrderType.STOP_LIMIT})
+_PRICED = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT})
 _OPEN = frozenset({S.SUBMITTED, S.ACCEPTED, S.TRIGGERED, S.PARTIALLY_FILLED, S.UNRESOLVED})
 ALLOWED_FROM: dict[type, frozenset[OrderStatus]] = {
     OrderDenied: frozenset({S.INITIALIZED}),
@@ -36,28 +37,32 @@ ALLOWED_FROM: dict[type, frozenset[OrderStatus]] = {
 
 
 def order_problem(order: Order) -> str | None:
-    """Why this order can never be valid, or None; the risk guard denies with this reason."""
-    if (order.quantity is None) == (order.notional is None):
+    """Why this order can never be valid, or None; the risk guard denies with this reason.
+
+    Runs on every order twice (risk guard, venue): fields are read once, enum members looked up
+    only where needed (each lookup costs about 0.1 us in Python 3.11).
+    """
+    quantity, notional, kind = order.quantity, order.notional, order.kind
+    if (quantity is None) == (notional is None):
         return "exactly one of quantity and notional must be given"
-    if order.quantity is not None and order.quantity <= ZERO:
-        return f"quantity must be positive, got {order.quantity}"
-    if order.notional is not None and (
-        order.notional <= ZERO or order.kind is not OrderType.MARKET or order.side is not Side.BUY
-    ):
+    if quantity is not None:
+        if quantity <= ZERO:
+            return f"quantity must be positive, got {quantity}"
+    elif notional <= ZERO or kind is not OrderType.MARKET or order.side is not Side.BUY:  # type: ignore[operator]
         return "notional sizing is only for market buys with a positive amount"
-    needs_price = order.kind in (OrderType.LIMIT, OrderType.STOP_LIMIT)
-    needs_trigger = order.kind in (OrderType.STOP, OrderType.STOP_LIMIT)
+    needs_price = kind in _PRICED
     if needs_price != (order.price is not None):
-        return f"{order.kind} order {'needs' if needs_price else 'takes no'} limit price"
+        return f"{kind} order {'needs' if needs_price else 'takes no'} limit price"
+    needs_trigger = kind in _STOPS
     if needs_trigger != (order.trigger_price is not None):
-        return f"{order.kind} order {'needs' if needs_trigger else 'takes no'} trigger price"
-    for name in ("price", "trigger_price", "stop_loss", "take_profit"):
-        value = getattr(order, name)
+        return f"{kind} order {'needs' if needs_trigger else 'takes no'} trigger price"
+    for name, value in (("price", order.price), ("trigger_price", order.trigger_price),
+                        ("stop_loss", order.stop_loss), ("take_profit", order.take_profit)):
         if value is not None and value <= ZERO:
             return f"{name} must be positive, got {value}"
     if (order.tif is TimeInForce.GTD) != (order.expire_ts is not None):
         return "GTD orders need expire_ts, and only GTD orders take one"
-    if order.post_only and order.kind is not OrderType.LIMIT:
+    if order.post_only and kind is not OrderType.LIMIT:
         return "post-only applies to limit orders only"
     return None
 

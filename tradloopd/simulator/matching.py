@@ -53,6 +53,8 @@ class BarWalk:
         open_ = to_decimal(bar.open)
         self._walk(open_, open_)
         self._end_arrivals()
+        if not self.book:
+            return self.events  # all done at the open (the common market order): no path needed
         position = self.sim.account.qty(bar.symbol)  # after the open: an entry filled there counts
         path = bar_path(open_, to_decimal(bar.high), to_decimal(bar.low), to_decimal(bar.close),
                         mode=self.sim.config.intrabar, position_sign=(position > 0) - (position < 0))
