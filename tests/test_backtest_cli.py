@@ -165,8 +165,6 @@ def test_bad_option_through_main_gives_one_clear_line_and_exit_code_2(bad_inputs
     assert "Traceback" not in err
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: --data with a missing file says 'not a directory (use "
-                   "load_bars for one file)', a Python-API hint, instead of 'file not found'")
 def test_a_missing_data_file_is_reported_as_not_found(bad_runs):
     line = bad_runs["missing data file"].stderr.strip()
     assert "not found" in line or "does not exist" in line or "no such file" in line.lower()
