@@ -88,6 +88,9 @@ def test_param_specs_show_types_defaults_bounds_hints_choices_and_docs():
     assert (period.type, period.default, period.low, period.high, period.step, period.log,
             period.doc) == ("int", 20, 2, 200, 2, False, "lookback")
     assert (specs["k"].low, specs["k"].high, specs["k"].log) == (0, 5, True)
+    assert (specs["k"].low_exclusive, specs["k"].high_exclusive) == (True, True)  # gt=0, lt=5
+    assert (period.low_exclusive, period.high_exclusive) == (False, False)  # ge=2, le=200
+    assert specs["size"].low_exclusive and not specs["size"].high_exclusive
     assert specs["mode"].choices == ("fast", "slow")
     assert (specs["size"].type, specs["size"].default, specs["size"].low) == ("float", None, 0)
     assert (specs["short"].type, specs["short"].default) == ("bool", False)

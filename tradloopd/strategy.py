@@ -67,7 +67,8 @@ def fraction(values: object) -> Targets:
 
 
 class ParamSpec(NamedTuple):
-    """One declared parameter, as the optimizer and `--help` see it."""
+    """One declared parameter, as the optimizer and `--help` see it. A bound from `gt`/`lt` is
+    exclusive (`low_exclusive`, `high_exclusive`): the value itself is invalid, never sample it."""
 
     name: str
     type: str
@@ -78,6 +79,8 @@ class ParamSpec(NamedTuple):
     log: bool
     choices: tuple[object, ...] | None
     doc: str
+    low_exclusive: bool = False
+    high_exclusive: bool = False
 
 
 def strategy_name(cls: type) -> str:
@@ -134,15 +137,22 @@ def _spec(field: msgspec.inspect.Field) -> ParamSpec:
     if isinstance(kind, msgspec.inspect.Metadata):
         extra, doc = dict(kind.extra or {}), (kind.extra_json_schema or {}).get("description", "")
         kind = kind.type
-    low = getattr(kind, "ge", None)
-    low = getattr(kind, "gt", None) if low is None else low
-    high = getattr(kind, "le", None)
-    high = getattr(kind, "lt", None) if high is None else high
+    low, low_exclusive = _bound(kind, "ge", "gt")
+    high, high_exclusive = _bound(kind, "le", "lt")
     choices = tuple(kind.values) if isinstance(kind, msgspec.inspect.LiteralType) else None
     type_name = type(kind).__name__.removesuffix("Type").lower()
     default = None if field.default is msgspec.NODEFAULT else field.default
     return ParamSpec(field.name, type_name, default, low, high, extra.get("step"),
-                     bool(extra.get("log", False)), choices, doc)
+                     bool(extra.get("log", False)), choices, doc, low_exclusive, high_exclusive)
+
+
+def _bound(kind: object, inclusive: str, exclusive: str) -> tuple[float | None, bool]:
+    """A bound and whether it is exclusive: `ge`/`le` include the value, `gt`/`lt` do not."""
+    value = getattr(kind, inclusive, None)
+    if value is not None:
+        return value, False
+    value = getattr(kind, exclusive, None)
+    return value, value is not None
 
 
 def styles(cls: type) -> tuple[str, ...]:
