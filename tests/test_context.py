@@ -220,9 +220,21 @@ def test_quantity_is_rounded_down_to_the_lot():
     assert make_ctx(lot="0.1").order(Side.BUY, 1.99).quantity == D("1.9")
 
 
-def test_quantity_smaller_than_a_lot_becomes_zero_and_the_venue_refuses_it():
-    # documented: the context does not raise; the order goes out with quantity 0
-    assert make_ctx(lot="1").order(Side.BUY, 0.5).quantity == 0
+def test_quantity_smaller_than_a_lot_is_a_strategy_error_naming_the_lot_size():
+    ctx = make_ctx(lot="1")
+    with pytest.raises(StrategyError, match=r"quantity 0.5 of X is less than one lot \(1\)"):
+        ctx.buy(0.5)
+    assert ctx.commands == []
+
+
+def test_qty_and_notional_together_are_a_strategy_error():
+    with pytest.raises(StrategyError, match=r"give qty \(2\) or notional \(100\), not both"):
+        make_ctx().buy(2, notional=100)
+
+
+def test_a_sell_without_a_quantity_cannot_be_notional():
+    with pytest.raises(StrategyError, match="a sell needs a quantity"):
+        make_ctx().order(Side.SELL, None, notional=100)
 
 
 def test_order_keeps_time_in_force_flags_and_tag():

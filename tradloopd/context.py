@@ -147,14 +147,16 @@ class Context:
               notional: Number | None = None, tag: str = "") -> Order:
         """Build an order for this symbol. Prices are rounded to the tick away from the market (a
         buy limit down, a sell limit up, stops and exits further away); the quantity is rounded
-        down to the lot. A buy without qty spends `notional` (default: all available cash), sized
-        at the fill price."""
+        down to the lot (less than one lot is a StrategyError). A buy without qty spends
+        `notional` (default: all available cash), sized at the fill price."""
         inst = self.instrument
         buy = side is Side.BUY
         kind = _kind(limit is not None, stop is not None)
-        quantity = None if qty is None else inst.floor_size(to_decimal(qty))
+        quantity = None if qty is None else self._lots(qty, notional)
         amount = None
         if quantity is None:
+            if not buy:
+                raise StrategyError("a sell needs a quantity: notional sizing is for buys only")
             amount = self.account.portfolio.cash if notional is None else to_decimal(notional)
         return Order(
             client_order_id=self._ids.next(), symbol=self.symbol, side=side, kind=kind,
@@ -167,6 +169,18 @@ class Context:
             take_profit=None if take_profit is None else inst.round_price(to_decimal(take_profit), up=buy),
             strategy_id=self.strategy_id, tag=tag, ts_init=self.clock.now_ns(),
         )
+
+    def _lots(self, qty: Number, notional: Number | None) -> Decimal:
+        """`qty` rounded down to the lot; asking for both a quantity and a notional, or for less
+        than one lot, is a mistake in the strategy."""
+        if notional is not None:
+            raise StrategyError(f"order: give qty ({qty}) or notional ({notional}), not both")
+        asked = to_decimal(qty)
+        quantity = self.instrument.floor_size(asked)
+        if asked > ZERO and not quantity:
+            raise StrategyError(f"quantity {asked} of {self.symbol} is less than one lot "
+                                f"({self.instrument.size_increment}): it would round down to 0")
+        return quantity
 
     def submit(self, order: Order) -> str:
         self.commands.append(SubmitOrder(order=order, ts_event=self.clock.now_ns()))
