@@ -116,3 +116,9 @@ def to_decimal(value: float | int | str | Decimal) -> Decimal:
     if isinstance(value, float):
         return Decimal(repr(value))
     return Decimal(value)
+
+
+def plain(value: Decimal) -> str:
+    """A decimal as a person writes it in a message: no trailing zeros, no exponent
+    (Decimal('2.0') -> '2', Decimal('1E+3') -> '1000')."""
+    return format(value.normalize(), "f")

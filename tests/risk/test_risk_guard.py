@@ -111,14 +111,21 @@ def test_max_position_qty_counts_the_position_and_same_side_working_orders(held,
 def test_max_position_notional():
     limits = RiskLimits(max_position_notional=D(1000))
     assert check(limits, order(qty=10)) is None
-    assert check(limits, order(qty=11)) == "position notional would reach 1100.0, above the limit 1000"
+    assert check(limits, order(qty=11)) == "position notional would reach 1100, above the limit 1000"
     assert check(limits, order(qty=None, notional=900), account_holding(2)) == \
-        "position notional would reach 1100.0, above the limit 1000"
+        "position notional would reach 1100, above the limit 1000"
 
 
 def test_a_notional_buy_is_held_to_the_position_quantity_limit():
     placed = order(qty=None, notional=100_000)  # about 1000 units at the last price 100
     assert check(RiskLimits(max_position_qty=D(1)), placed) is not None
+
+
+def test_amounts_in_reasons_are_written_plainly():
+    assert check(RiskLimits(max_order_qty=D(10)), order(qty="11.0")) == \
+        "order quantity 11 exceeds max-order-qty 10"  # not 11.0
+    assert check(RiskLimits(max_order_qty=D(1)), order(qty=None, notional=100_000),
+                 last=92782.39) == "order quantity about 1.0777907 exceeds max-order-qty 1"
 
 
 def test_a_notional_buy_is_held_to_the_order_quantity_limit_by_its_estimated_quantity():

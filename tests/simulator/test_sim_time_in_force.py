@@ -42,7 +42,7 @@ def test_fok_that_cannot_fill_entirely_is_canceled_without_any_fill():
     paper.submit("a", "buy", 5, tif="fok")
     events = paper.bar(*UP, v=20)
     assert kinds(events) == [("canceled", "a")]
-    assert reason(events, "a") == "FOK: only 2.0 of 5 available within the participation cap"
+    assert reason(events, "a") == "FOK: only 2 of 5 available within the participation cap"
     assert paper.position() == 0
 
 

@@ -14,7 +14,7 @@ import msgspec
 
 from tradloopd.account import Account
 from tradloopd.messages import Order
-from tradloopd.model import ZERO, OrderStatus, OrderType, Side, TradingState, to_decimal
+from tradloopd.model import ZERO, OrderStatus, OrderType, Side, TradingState, plain, to_decimal
 from tradloopd.orders.state import order_problem
 
 
@@ -80,7 +80,7 @@ class RiskGuard:
                             price: Decimal | None) -> str | None:
         limits = self.limits
         if limits.max_order_qty is not None and qty is not None and qty > limits.max_order_qty:
-            shown = f"{qty}" if order.quantity is not None else f"about {qty:.8g}"
+            shown = _amount(qty) if order.quantity is not None else f"about {_amount(qty)}"
             return f"order quantity {shown} exceeds max-order-qty {limits.max_order_qty}"
         notional = order.notional
         if notional is None and qty is not None and price is not None:
@@ -132,8 +132,15 @@ class RiskGuard:
 
 def _over(what: str, value: Decimal, limit: Decimal) -> str | None:
     if value > limit:
-        return f"{what} would reach {value:.8g}, above the limit {limit}"
+        return f"{what} would reach {_amount(value)}, above the limit {limit}"
     return None
+
+
+def _amount(value: Decimal) -> str:
+    """An amount for a reason: exact without trailing zeros (2.0 -> 2), or to 8 significant
+    digits when it has more than 8 decimals (a notional order's estimated quantity)."""
+    exponent = value.normalize().as_tuple().exponent
+    return plain(value) if isinstance(exponent, int) and exponent >= -8 else f"{value:.8g}"
 
 
 def _quantity(order: Order, price: Decimal | None) -> Decimal | None:
@@ -143,7 +150,7 @@ def _quantity(order: Order, price: Decimal | None) -> Decimal | None:
         return order.quantity
     if order.notional is None or not price:
         return None
-    return order.notional / price + ZERO  # + ZERO writes 1.00E+3 as 1000
+    return order.notional / price
 
 
 def _reference_price(order: Order, last_price: float | None) -> Decimal | None:

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
-from tradloopd.model import ZERO, Instrument, Liquidity, Side, TimeInForce, to_decimal
+from tradloopd.model import ZERO, Instrument, Liquidity, Side, TimeInForce, plain, to_decimal
 
 if TYPE_CHECKING:
     from tradloopd.positions import Portfolio
@@ -59,8 +59,8 @@ def plan_fill(sim: Simulator, working: Working, touch_price: Decimal,
         if size <= ZERO:
             return f"notional {order.notional} buys less than one lot at {price}"
         if size < instrument.min_size:
-            return (f"notional {order.notional} buys {size} at {price}, below the minimum size "
-                    f"{instrument.min_size}")
+            return (f"notional {order.notional} buys {plain(size)} at {price}, below the minimum "
+                    f"size {plain(instrument.min_size)}")
     quantity = _fill_quantity(sim, working, size, capacity)
     if isinstance(quantity, str):
         return quantity
@@ -85,11 +85,13 @@ def _fill_quantity(sim: Simulator, working: Working, size: Decimal,
         if not position or (position > 0) == (order.side is Side.BUY):
             return "reduce-only order would increase the position"
         if abs(position) < quantity and order.tif is TimeInForce.FOK:
-            return f"FOK: only {abs(position)} of {quantity} can fill reduce-only (the position)"
+            return (f"FOK: only {plain(abs(position))} of {plain(quantity)} can fill reduce-only "
+                    "(the position)")
         quantity = min(quantity, abs(position))
     if capacity is not None and quantity > capacity:
         if order.tif is TimeInForce.FOK:
-            return f"FOK: only {capacity} of {quantity} available within the participation cap"
+            return (f"FOK: only {plain(capacity)} of {plain(quantity)} available within the "
+                    "participation cap")
         quantity = capacity
     return quantity
 
