@@ -5,7 +5,7 @@ class on the trials told so far and proposes the candidate with the highest expe
 
 - parameters are mapped to [0, 1] (log scale where declared; a categorical one-hot);
 - a Matérn 5/2 kernel with one length scale per input, a signal variance and a noise variance,
-  fitted by maximising the log marginal likelihood (L-BFGS-B, analytic gradient);
+  fitted by maximising the log marginal likelihood (SLSQP within bounds, analytic gradient);
 - expected improvement over the best standardised value, maximised over seeded random candidates
   and perturbations of the best points; the winner is snapped to each parameter's step.
 
@@ -144,7 +144,16 @@ class _Coder:
 
     def snap(self, points: np.ndarray) -> np.ndarray:
         """Each point moved onto what it decodes to (one-hot categoricals, steps, ints)."""
-        return np.array([self.encode(self.decode(p)) for p in points])
+        out = points.copy()
+        for name, dist in self.space.items():
+            part = self.slices[name]
+            if isinstance(dist, CategoricalDistribution):
+                block = np.zeros((len(points), part.stop - part.start))
+                block[np.arange(len(points)), np.argmax(points[:, part], axis=1)] = 1.0
+                out[:, part] = block
+            else:
+                out[:, part.start] = _snap_units(dist, points[:, part.start])
+        return out
 
 
 def _unit(dist: BaseDistribution, value: float) -> float:
@@ -153,6 +162,26 @@ def _unit(dist: BaseDistribution, value: float) -> float:
     if dist.log:
         low, high, v = math.log(low), math.log(high), math.log(v)
     return 0.0 if high == low else (v - low) / (high - low)
+
+
+def _snap_units(dist: BaseDistribution, units: np.ndarray) -> np.ndarray:
+    """Vectorised _unit(_value(u)): units moved onto the distribution's steps and integers."""
+    assert isinstance(dist, FloatDistribution | IntDistribution)
+    low, high = float(dist.low), float(dist.high)
+    if high == low:
+        return np.zeros_like(units)
+    if dist.log:
+        values = np.exp(np.log(low) + units * (np.log(high) - np.log(low)))
+    else:
+        values = low + units * (high - low)
+    if dist.step is not None:
+        values = low + np.round((values - low) / dist.step) * dist.step
+    values = np.clip(values, low, high)
+    if isinstance(dist, IntDistribution):
+        values = np.round(values)
+    if dist.log:
+        return (np.log(values) - np.log(low)) / (np.log(high) - np.log(low))
+    return (values - low) / (high - low)
 
 
 def _value(dist: BaseDistribution, unit: float) -> float | int:
@@ -187,8 +216,8 @@ def _fit(x: np.ndarray, y: np.ndarray) -> _Model:
     d = x.shape[1]
     start = np.concatenate((np.full(d, math.log(0.3)), [0.0, math.log(1e-3)]))
     bounds = [_BOUNDS_LOG_SCALE] * d + [_BOUNDS_LOG_SIGNAL, _BOUNDS_LOG_NOISE]
-    found = optimize.minimize(_nll, start, args=(x, y), jac=True, method="L-BFGS-B", bounds=bounds,
-                              options={"maxiter": 200})
+    found = optimize.minimize(_nll, start, args=(x, y), jac=True, method="SLSQP", bounds=bounds,
+                              options={"maxiter": 100})
     return _Model(x, found.x if np.all(np.isfinite(found.x)) else start, y)
 
 

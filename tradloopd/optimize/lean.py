@@ -19,6 +19,7 @@ from tradloopd.analytics import returns as ret
 from tradloopd.analytics.catalog import METRIC_KEYS
 from tradloopd.analytics.drawdown import drawdown_stats
 from tradloopd.analytics.inputs import EquityCurve, TradeLog
+from tradloopd.analytics.metrics import _activity_stats  # the same definition, not a copy
 from tradloopd.analytics.periods import periods_per_year, years_spanned
 from tradloopd.analytics.trades import trade_stats
 from tradloopd.model import Side
@@ -79,7 +80,7 @@ def lean_metrics(curve: EquityCurve, trades: TradeLog, *, fees_paid: float, trad
         (_RETURNS, lambda: _return_stats(curve)),
         (_DRAWDOWN, lambda: _drawdown(curve)),
         (_TRADES, lambda: trade_stats(trades)),
-        (_ACTIVITY, lambda: _activity(curve, fees_paid, traded_notional)),
+        (_ACTIVITY, lambda: _activity_stats(curve, fees_paid, traded_notional)),
     )
     if "calmar" in wanted:
         wanted = {*wanted, "cagr", "max_drawdown"}
@@ -122,19 +123,6 @@ def _drawdown(curve: EquityCurve) -> Metrics:
     dd = drawdown_stats(curve.ts, curve.equity, curve.initial_cash)
     return {"max_drawdown": dd.max_drawdown, "max_drawdown_duration_s": dd.longest_s,
             "max_drawdown_recovery_s": dd.recovery_s, "ulcer_index": dd.ulcer_index}
-
-
-def _activity(curve: EquityCurve, fees_paid: float, traded_notional: float) -> Metrics:
-    if len(curve) == 0:
-        return {"exposure_time": None, "avg_exposure": None, "turnover": None,
-                "annual_turnover": None, "fees_paid": fees_paid}
-    mean_equity = float(np.mean(curve.equity))
-    turnover = traded_notional / mean_equity if mean_equity > 0 else None
-    years = years_spanned(curve.ts)
-    return {"exposure_time": float(np.mean(np.abs(curve.exposure) > 0)),
-            "avg_exposure": float(np.mean(np.abs(curve.exposure))), "turnover": turnover,
-            "annual_turnover": turnover / years if turnover is not None and years > 0 else None,
-            "fees_paid": fees_paid}
 
 
 def _plain(value: float | int | None) -> float | int | None:

@@ -165,8 +165,8 @@ class Search:
                 record = run.keep(number, result)
                 unsaved.append(record)
                 if len(unsaved) >= _SAVE_EVERY:
-                    store.add(unsaved, distributions)
-                    unsaved = []
+                    batch, unsaved = unsaved, []  # never saved twice, even if Ctrl-C lands mid-save
+                    store.add(batch, distributions)
                 tracker.finished(record)
         except KeyboardInterrupt:
             run.interrupted = True

@@ -43,15 +43,15 @@ class TrialStore:
 
     def finished(self) -> list[TrialRecord]:
         """The trials already recorded (a resumed study's), in trial-number order."""
-        records = []
+        records: dict[int, TrialRecord] = {}
         for trial in self.study.get_trials(deepcopy=False):
             own = trial.user_attrs.get(_ATTR)
-            if own is None or own["reason"] == _INTERRUPTED:
+            if own is None or own["reason"] == _INTERRUPTED or own["number"] in records:
                 continue
-            records.append(TrialRecord(own["number"], dict(trial.params), own["state"],
-                                       tuple(own["values"]), own["metrics"], own["reason"],
-                                       own["duration_s"]))
-        return sorted(records, key=lambda r: r.number)
+            records[own["number"]] = TrialRecord(own["number"], dict(trial.params), own["state"],
+                                                 tuple(own["values"]), own["metrics"], own["reason"],
+                                                 own["duration_s"])
+        return sorted(records.values(), key=lambda r: r.number)
 
     def add(self, records: Sequence[TrialRecord], distributions: Mapping[str, BaseDistribution]) -> None:
         """Record trials the search proposed itself (grid, random)."""

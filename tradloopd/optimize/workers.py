@@ -193,6 +193,24 @@ def _require_picklable(job: TrialJob) -> None:
 _DASK_STATES: dict[str, WorkerState] = {}
 
 
+@contextlib.contextmanager
+def standard_asyncio() -> Iterator[None]:
+    """Plain asyncio event loops for the Dask loop threads started inside this block.
+
+    trio-asyncio (imported by the CCXT and IB adapters, so by the CLI's config) replaces
+    `asyncio.new_event_loop` so that new threads get its own loop, on which a Dask client fails
+    at the first result. Dask starts its loop thread and waits for it while the client (or a local
+    cluster) is built, so restoring asyncio's loop class for that moment is enough."""
+    import asyncio.events
+
+    patched = asyncio.events.new_event_loop
+    asyncio.events.new_event_loop = asyncio.SelectorEventLoop
+    try:
+        yield
+    finally:
+        asyncio.events.new_event_loop = patched
+
+
 def _run_on_dask(token: str, job: TrialJob, series: list[BarSeries],
                  requests: Sequence[TrialRequest]) -> list[tuple[int, TrialResult]]:
     state = _DASK_STATES.get(token)
@@ -215,7 +233,8 @@ class DaskExecutor:
             raise ConfigError("--dask-scheduler needs the dask extra: "
                               "pip install 'tradloopd[dask]'") from None
         try:
-            self.client = Client(address, set_as_default=False, timeout="20s")
+            with standard_asyncio():
+                self.client = Client(address, set_as_default=False, timeout="20s")
         except OSError as exc:
             raise ConfigError(f"--dask-scheduler {address}: cannot connect ({exc})") from None
         self.token = uuid.uuid4().hex
@@ -231,7 +250,9 @@ class DaskExecutor:
             for chunk in chunks(requests, self.jobs)
         ]
         try:
-            for future in dask_completed(futures):
+            with self.client.as_current():  # as_completed finds the client of this search
+                completed = dask_completed(futures)
+            for future in completed:
                 yield from future.result()
         finally:
             for future in futures:
