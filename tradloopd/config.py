@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
+from tradloopd.brokers.ccxt.config import CcxtVenueConfig
+from tradloopd.brokers.reconcile import ReconcileSettings
 from tradloopd.errors import ConfigError
 from tradloopd.feeds.ccxt_feed import CcxtFeedConfig
 from tradloopd.replay import InstrumentSettings, ReplaySettings
@@ -99,12 +101,26 @@ class StrategySection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
 
 class VenueSection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
                    rename="kebab"):
-    """Where orders go. "paper": the order simulator on live data (no keys needed)."""
+    """Where orders go. "paper": the order simulator on live data (no keys needed). "ccxt" / "ib":
+    live trading through the broker actor on every venue configured here (`[venue.ccxt.NAME]`
+    exchanges; `[venue.ib]` for Interactive Brokers), symbols routed by kind and `routes`
+    (`tradloopd.brokers`; every key documented in config/live-ccxt.toml). `cash` is the journal's
+    starting cash either way: live, the quote-currency budget the daemon trades with.
+    """
 
-    kind: Literal["paper"] = "paper"
+    kind: Literal["paper", "ccxt", "ib"] = "paper"
     cash: Decimal = Decimal(100_000)
     simulator: SimulatorConfig = SimulatorConfig()
     instruments: dict[str, InstrumentSettings] = {}
+    ccxt: dict[str, CcxtVenueConfig] = {}
+    routes: list[str] = []
+    poll_s: Annotated[float, msgspec.Meta(gt=0)] = 1.0
+    resolve_grace_s: Annotated[float, msgspec.Meta(ge=0)] = 15.0
+    reconcile: ReconcileSettings = ReconcileSettings()
+
+    def __post_init__(self) -> None:
+        if self.kind == "ccxt" and not self.ccxt:
+            raise ValueError('kind = "ccxt" needs at least one [venue.ccxt.NAME] exchange section')
 
 
 class CredentialsSection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,

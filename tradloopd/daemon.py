@@ -41,7 +41,7 @@ def run_command(config_path: str, state_dir: str | None = None) -> int:
     settings = node_settings(config, Path(state_dir or config.node.state_dir))
     slots = strategy_slots(config, config_path)
     try:
-        trio.run(_main, config, settings, slots)
+        trio.run(_main, config, settings, slots, config_path)
     except TradloopError:
         raise
     log.info("daemon_exited")
@@ -92,12 +92,12 @@ def strategy_slots(config: RunConfig, source: str) -> list[StrategySlot]:
     return slots
 
 
-async def _main(config: RunConfig, settings: NodeSettings, slots: list[StrategySlot]) -> None:
+async def _main(config: RunConfig, settings: NodeSettings, slots: list[StrategySlot], source: str) -> None:
     with _state_lock(settings.state_dir):
-        await _serve(config, settings, slots)
+        await _serve(config, settings, slots, source)
 
 
-async def _serve(config: RunConfig, settings: NodeSettings, slots: list[StrategySlot]) -> None:
+async def _serve(config: RunConfig, settings: NodeSettings, slots: list[StrategySlot], source: str) -> None:
     from tradloopd.actors.control import serve_control
     from tradloopd.feeds.ccxt_feed import CcxtFeed
 
@@ -109,22 +109,39 @@ async def _serve(config: RunConfig, settings: NodeSettings, slots: list[Strategy
         if control is not None:
             control.publish_journaled(messages, equity)
 
-    wiring = await trio.to_thread.run_sync(build, settings, slots, clock, publish)
-    feed = CcxtFeed(config.feed, clock=clock)
-    await _warm_up(wiring.strategy.runners, feed, settings.warmup_bars, slots)
-    socket_path = settings.state_dir / config.control.socket
-    node = Node(settings, wiring, feed)
-    control = NodeControl(node, broadcaster)
-    node.extra_tasks.append(functools.partial(serve_control, socket_path, control))
-    node.on_bar = lambda bar: broadcaster.publish_nowait("bars", _bar_row(bar))
-    node.extra_tasks.append(control.publish_status_every)
-    TAP.sinks.append(_log_sink(broadcaster))
-    try:
-        await run_until_signalled(node, on_ready=lambda: _ready(settings, socket_path))
-    finally:
-        TAP.sinks.clear()
-    broadcaster.close()
-    sd_notify("STOPPING=1")
+    async with open_venue(config, settings, clock, source) as chosen:
+        settings, venue = chosen  # live venues bring their own instruments
+        wiring = await trio.to_thread.run_sync(build, settings, slots, clock, publish, venue)
+        feed = CcxtFeed(config.feed, clock=clock)
+        await _warm_up(wiring.strategy.runners, feed, settings.warmup_bars, slots)
+        socket_path = settings.state_dir / config.control.socket
+        node = Node(settings, wiring, feed)
+        control = NodeControl(node, broadcaster)
+        node.extra_tasks.append(functools.partial(serve_control, socket_path, control))
+        node.on_bar = lambda bar: broadcaster.publish_nowait("bars", _bar_row(bar))
+        node.extra_tasks.append(control.publish_status_every)
+        TAP.sinks.append(_log_sink(broadcaster))
+        try:
+            await run_until_signalled(node, on_ready=lambda: _ready(settings, socket_path))
+        finally:
+            TAP.sinks.clear()
+        broadcaster.close()
+        sd_notify("STOPPING=1")
+
+
+@contextlib.asynccontextmanager
+async def open_venue(config: RunConfig, settings: NodeSettings, clock: WallClock, source: str):  # type: ignore[no-untyped-def]
+    """The venue factory `[venue] kind` asks for (and the settings to build with): the paper venue,
+    or the live brokers, connected and reconciled with the journal (`tradloopd.brokers.live`)."""
+    if config.venue.kind == "paper":
+        from tradloopd.node import paper_venue
+
+        yield settings, paper_venue
+        return
+    from tradloopd.brokers.live import open_live_venue
+
+    async with open_live_venue(config, settings, clock, source=source) as live:
+        yield live.settings, live.factory
 
 
 def _bar_row(bar):  # type: ignore[no-untyped-def]

@@ -15,6 +15,20 @@ Rules every implementation follows:
   invalid orders become `OrderRejected` with the venue's reason.
 - Prices and quantities are rounded to the venue's increments (or the order rejected with a reason)
   before sending, from the instrument info `instruments()` returns.
+
+How the broker actor uses the answers (added with the CCXT broker; nothing here is required of an
+implementation beyond the signatures below):
+- Every event list a method returns may repeat what is already known. The actor drops events the
+  order has already had (a second `OrderAccepted`, a fill whose `fill_id` it has seen, a cancel of
+  a finished order), so a broker may always return the *whole story* of an order: that is what
+  `resolve` should do (accepted, every fill so far with stable fill ids, then the terminal event).
+- `resolve` of an order the venue does not know returns `[OrderRejected(reason=...)]`; the actor
+  turns that into nothing for an intent that was never sent.
+- Fill ids must be stable: the same venue fill gets the same `fill_id` on every call and after a
+  restart (e.g. built from the venue's trade or execution id).
+- `OrderFilled.fee` is in the symbol's quote (or settlement) currency; convert at the adapter.
+- Order types, time in force and flags the capabilities lack are decided by
+  `tradloopd.brokers.emulation.decide` before `submit` is called; `submit` may assume support.
 """
 
 from __future__ import annotations
@@ -25,7 +39,7 @@ from typing import Protocol
 import msgspec
 
 from tradloopd.messages import Order, OrderEvent, OrderFilled
-from tradloopd.model import Instrument, OrderType, TimeInForce
+from tradloopd.model import Instrument, OrderType, Side, TimeInForce
 
 
 class Capabilities(msgspec.Struct, frozen=True, kw_only=True):
@@ -39,10 +53,15 @@ class Capabilities(msgspec.Struct, frozen=True, kw_only=True):
     native_oco: bool = False
     native_trailing: bool = False
     short_selling: bool = False
+    notional_market_buy: bool = False  # a market buy sized in quote currency (Order.notional)
 
 
 class VenueOrder(msgspec.Struct, frozen=True, kw_only=True):
-    """An order as the venue reports it (converted), for reconciliation."""
+    """An order as the venue reports it (converted), for reconciliation.
+
+    The fields after `price` (added for adopting orders placed outside the daemon) default to
+    "unknown"; a broker that fills them in lets reconciliation adopt the order.
+    """
 
     client_order_id: str
     venue_order_id: str
@@ -51,6 +70,11 @@ class VenueOrder(msgspec.Struct, frozen=True, kw_only=True):
     quantity: Decimal
     filled_qty: Decimal
     price: Decimal | None = None
+    side: Side | None = None
+    kind: OrderType | None = None
+    trigger_price: Decimal | None = None
+    tif: TimeInForce = TimeInForce.GTC
+    ts: int = 0  # when the venue created it, ns
 
 
 class VenueSnapshot(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,6 +85,7 @@ class VenueSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     fills: list[OrderFilled]  # our fills since the asked time (with our client order ids)
     positions: dict[str, Decimal]  # signed, by symbol (spot: base-asset balances)
     balances: dict[str, Decimal]  # by asset or currency
+    prices: dict[str, Decimal] = {}  # last price by symbol, to book a position adjustment at
 
 
 class Broker(Protocol):

@@ -1,4 +1,5 @@
-"""The demo venue's remote control under `/_fake/`: faults, the request log, the clock and balances.
+"""The demo venue's remote control under `/_fake/`: faults, the request log, the clock, balances and
+orders placed, filled or cancelled by hand.
 
 For tests and scripts that drive a venue running in another process; in-process code uses the same
 objects directly. Admin requests are neither logged nor subject to faults.
@@ -11,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 import msgspec
 
 from tradloopd.clock import Clock
+from tradloopd.demo.account import BinanceError, VenueOrder
 from tradloopd.demo.clock import VenueClock
 from tradloopd.demo.faults import Fault, FaultPlan, RequestLog
 from tradloopd.demo.venue import Venue
@@ -23,6 +25,25 @@ class ClockChange(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     freeze_at_ms: int | None = None
     advance_ms: int = 0
     resume: bool = False
+
+
+class HandFill(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Body of `POST /_fake/orders/fill`: fill an open order now (all of it unless `quantity`)."""
+
+    client_order_id: str
+    quantity: str | None = None
+    price: str | None = None
+
+
+class HandCancel(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    client_order_id: str
+
+
+class Liquidity(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Body of `POST /_fake/liquidity`: at most `quantity` per order per one-second candle (null: all)."""
+
+    symbol: str
+    quantity: str | None = None
 
 
 class AdminError(Exception):
@@ -45,6 +66,8 @@ class Admin:
             return 200, self._route(method, path, query, body)
         except AdminError as exc:
             return exc.http_status, {"error": str(exc)}
+        except BinanceError as exc:
+            return exc.http_status, {"error": exc.msg, "code": exc.code}
         except (msgspec.DecodeError, msgspec.ValidationError, ValueError, InvalidOperation) as exc:
             return 400, {"error": str(exc)}
 
@@ -70,8 +93,24 @@ class Admin:
                 self._change_clock(msgspec.json.decode(body, type=ClockChange))
                 return self._clock_state()
             case "POST", "/_fake/balances":
-                self._set_balances(msgspec.json.decode(body, type=dict[str, str]))
+                balances = msgspec.json.decode(body, type=dict[str, str])
+                self._venue.set_balances({asset: Decimal(amount) for asset, amount in balances.items()})
                 return {}
+            case "POST", "/_fake/liquidity":
+                change = msgspec.json.decode(body, type=Liquidity)
+                quantity = None if change.quantity is None else Decimal(change.quantity)
+                self._venue.set_liquidity(change.symbol.replace("/", ""), quantity)
+                return {}
+            case "POST", "/_fake/orders":
+                return self._order(self._venue.place_by_hand(msgspec.json.decode(body, type=dict[str, str])))
+            case "POST", "/_fake/orders/fill":
+                fill = msgspec.json.decode(body, type=HandFill)
+                return self._order(self._venue.fill_by_hand(
+                    fill.client_order_id, None if fill.quantity is None else Decimal(fill.quantity),
+                    None if fill.price is None else Decimal(fill.price)))
+            case "POST", "/_fake/orders/cancel":
+                cancel = msgspec.json.decode(body, type=HandCancel)
+                return self._order(self._venue.cancel_by_hand(cancel.client_order_id))
             case _:
                 raise AdminError(404, f"no admin endpoint {method} {path}")
 
@@ -93,7 +132,7 @@ class Admin:
         if change.resume:
             clock.resume()
 
-    def _set_balances(self, balances: dict[str, str]) -> None:
-        with self._venue.lock:
-            for asset, amount in balances.items():
-                self._venue.account.set_balance(asset, Decimal(amount))
+    @staticmethod
+    def _order(order: VenueOrder) -> dict[str, object]:
+        return {"order_id": order.order_id, "client_order_id": order.client_order_id,
+                "status": order.status, "executed_qty": str(order.executed_qty)}

@@ -2,7 +2,9 @@
 
 `FakeBinance` serves the endpoints ccxt needs for markets, time, klines, tickers, account and
 orders (see `tradloopd.demo.venue`), misbehaves on request (HTTP 429/418 with Retry-After, 5xx,
-slow replies, dropped connections, malformed JSON) and records every request. `point_ccxt_at`
+slow replies, dropped connections or replies, malformed JSON, injected order rejections) and
+records every request. A test can also act on the account "by hand" (change balances, place,
+fill or cancel orders), as a person on the exchange's website would while the daemon is down. `point_ccxt_at`
 sends a ccxt exchange's REST calls to it. `python -m tradloopd.demo.binance --port 8765` runs it
 as a local demo venue until Ctrl-C or SIGTERM.
 """
@@ -28,7 +30,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import msgspec
 
 from tradloopd.clock import Clock
-from tradloopd.demo.account import BinanceError
+from tradloopd.demo.account import INSUFFICIENT_BALANCE, BinanceError, VenueOrder
 from tradloopd.demo.admin import Admin
 from tradloopd.demo.clock import VenueClock
 from tradloopd.demo.faults import Fault, FaultPlan, LoggedRequest, RequestLog
@@ -49,6 +51,9 @@ ROUTES: dict[tuple[str, str], tuple[Route, bool]] = {
     ("POST", "/api/v3/order"): (Venue.new_order, True),
     ("GET", "/api/v3/order"): (Venue.query_order, True),
     ("DELETE", "/api/v3/order"): (Venue.cancel_order, True),
+    ("GET", "/api/v3/openOrders"): (Venue.open_orders, True),
+    ("GET", "/api/v3/allOrders"): (Venue.all_orders, True),
+    ("GET", "/api/v3/myTrades"): (Venue.my_trades, True),
 }
 FAULT_BODIES = {
     429: (-1003, "Too much request weight used; current limit is 6000 request weight per 1 MINUTE. "
@@ -97,15 +102,20 @@ class FakeBinance:
     """The fake venue: bound on construction, serving in a thread between `start` and `stop`.
 
     `clock` is any `Clock` (default: a running `VenueClock`); give tests a frozen `VenueClock` and
-    share it with the code under test. Faults are armed with `fail`, `delay`, `drop` and `malform`
-    (or `faults.inject`), requests read back with `requests`.
+    share it with the code under test. `fee_asset` ("BNB") pays commissions in that token, as
+    Binance's "use BNB for fees" does; otherwise they are taken from the asset received. Faults are
+    armed with `fail`, `delay`, `drop`, `malform`, `reject` and `drop_reply` (or `faults.inject`),
+    requests read back with `requests`; `set_balances`, `place_order`, `fill_order`,
+    `cancel_order` and `set_liquidity` act on the account by hand.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, clock: Clock | None = None,
                  markets: tuple[Market, ...] = MARKETS, balances: dict[str, Decimal] | None = None,
-                 api_keys: dict[str, str] | None = None, log_capacity: int = 10_000) -> None:
+                 api_keys: dict[str, str] | None = None, fee_asset: str | None = None,
+                 log_capacity: int = 10_000) -> None:
         self.clock = clock if clock is not None else VenueClock()
-        self.venue = Venue(self.clock, markets=markets, balances=balances, api_keys=api_keys)
+        self.venue = Venue(self.clock, markets=markets, balances=balances, api_keys=api_keys,
+                           fee_asset=fee_asset)
         self.faults = FaultPlan()
         self.log = RequestLog(log_capacity)
         self.admin = Admin(venue=self.venue, clock=self.clock, faults=self.faults, log=self.log)
@@ -161,6 +171,45 @@ class FakeBinance:
     def malform(self, path: str = "", *, times: int | None = 1) -> Fault:
         return self._inject(Fault(kind="malformed", path=path, times=times))
 
+    def reject(self, path: str = "/api/v3/order", *, code: int = -2010, msg: str = INSUFFICIENT_BALANCE,
+               times: int | None = 1) -> Fault:
+        """Refuse the next `times` requests under `path` with Binance's error `code` and `msg`."""
+        return self._inject(Fault(kind="reject", path=path, times=times, code=code, msg=msg))
+
+    def drop_reply(self, path: str = "/api/v3/order", *, times: int | None = 1) -> Fault:
+        """Handle the next `times` requests under `path`, then close the connection unanswered."""
+        return self._inject(Fault(kind="drop_reply", path=path, times=times))
+
+    # The account by hand ------------------------------------------------------------------------
+
+    def set_balances(self, balances: dict[str, Decimal | str]) -> None:
+        """Set free balances, as a deposit, a withdrawal or a trade outside the daemon would."""
+        self.venue.set_balances({asset: Decimal(amount) for asset, amount in balances.items()})
+
+    def place_order(self, symbol: str, side: str, type: str, quantity: Decimal | str, *,
+                    price: Decimal | str | None = None, client_order_id: str = "",
+                    time_in_force: str = "GTC") -> VenueOrder:
+        """Place an order by hand (`symbol` as ccxt writes it, `side`/`type` as Binance does)."""
+        params = {"symbol": symbol.replace("/", ""), "side": side, "type": type, "quantity": str(quantity)}
+        if price is not None:
+            params |= {"price": str(price), "timeInForce": time_in_force}
+        if client_order_id:
+            params["newClientOrderId"] = client_order_id
+        return self.venue.place_by_hand(params)
+
+    def fill_order(self, client_order_id: str, quantity: Decimal | str | None = None,
+                   price: Decimal | str | None = None) -> VenueOrder:
+        """Fill an open order now, in full or `quantity` of it, at `price` (default: its limit)."""
+        return self.venue.fill_by_hand(client_order_id, None if quantity is None else Decimal(quantity),
+                                       None if price is None else Decimal(price))
+
+    def cancel_order(self, client_order_id: str) -> VenueOrder:
+        return self.venue.cancel_by_hand(client_order_id)
+
+    def set_liquidity(self, symbol: str, quantity: Decimal | str | None) -> None:
+        """Fill resting orders of `symbol` by at most `quantity` per one-second candle (None: all)."""
+        self.venue.set_liquidity(symbol.replace("/", ""), None if quantity is None else Decimal(quantity))
+
     def clear_faults(self) -> None:
         self.faults.clear()
 
@@ -178,7 +227,7 @@ class FakeBinance:
         """The reply to one venue request, after faults; logs the request."""
         ts_ns, mono_ns = self.clock.now_ns(), time.monotonic_ns()
         fault = self.faults.take(path)
-        reply = self._fault_reply(fault) if fault is not None and fault.kind in ("status", "drop") \
+        reply = self._fault_reply(fault) if fault is not None and fault.kind in ("status", "drop", "reject") \
             else self._route(method, path, params, payload, api_key)
         if fault is not None and fault.kind == "malformed" and reply.status == 200:
             reply.body = reply.body[: max(1, len(reply.body) // 2)]
@@ -186,6 +235,8 @@ class FakeBinance:
                         status=max(reply.status, 0), fault=fault.kind if fault else "")
         if fault is not None and fault.kind == "delay":
             self.stopping.wait(fault.delay_s)
+        if fault is not None and fault.kind == "drop_reply":
+            return Reply(DROP)
         return reply
 
     def _route(self, method: str, path: str, params: dict[str, str], payload: str,
@@ -209,6 +260,8 @@ class FakeBinance:
     def _fault_reply(fault: Fault) -> Reply:
         if fault.kind == "drop":
             return Reply(DROP)
+        if fault.kind == "reject":
+            return _error_reply(400, fault.code, fault.msg)
         if fault.status in GATEWAY_STATUSES:
             page = f"<html><body><h1>{fault.status} Service Unavailable</h1></body></html>"
             reply = Reply(fault.status, page.encode(), content_type="text/html")
@@ -317,7 +370,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.freeze_at is not None:
         clock.freeze(_parse_instant(args.freeze_at))
     balances = dict(_parse_balance(item) for item in args.balance) or None
-    fake = FakeBinance(host=args.host, port=args.port, clock=clock, balances=balances)
+    fake = FakeBinance(host=args.host, port=args.port, clock=clock, balances=balances,
+                       fee_asset=args.fee_asset or None)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -346,6 +400,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--balance", action="append", default=[], metavar="ASSET=AMOUNT",
                         help="starting balance of the demo account, repeatable "
                              "(default USDT=100000 BTC=1 ETH=10 BNB=10)")
+    parser.add_argument("--fee-asset", metavar="ASSET", default="",
+                        help="pay commissions in this token (like Binance's BNB fees) instead of "
+                             "the asset received")
     return parser
 
 

@@ -13,7 +13,7 @@ from typing import Literal
 
 import msgspec
 
-FaultKind = Literal["status", "delay", "drop", "malformed"]
+FaultKind = Literal["status", "delay", "drop", "malformed", "reject", "drop_reply"]
 
 
 class Fault(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -22,8 +22,12 @@ class Fault(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     - `status`: answer with HTTP `status` (429/418 with a Retry-After of `retry_after_s`, 5xx with
       Binance's internal-error body) instead of the real reply.
     - `delay`: wait `delay_s` seconds, then answer normally.
-    - `drop`: close the connection without answering.
+    - `drop`: close the connection without answering (the request is not handled).
     - `malformed`: answer 200 with the real body cut in half (invalid JSON).
+    - `reject`: refuse the request with HTTP 400 and Binance's `{"code": code, "msg": msg}` (for
+      example -2010 "Account has insufficient balance for requested action."), without handling it.
+    - `drop_reply`: handle the request (an order is placed), then close the connection without
+      answering: the client cannot know what happened.
 
     `times` is how many requests it hits; None hits every request until the plan is cleared.
     """
@@ -34,6 +38,8 @@ class Fault(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
     status: int = 503
     retry_after_s: float | None = None
     delay_s: float = 0.0
+    code: int = -2010
+    msg: str = "Account has insufficient balance for requested action."
 
 
 @dataclass

@@ -4,6 +4,8 @@ Each public method answers one `/api/v3/...` endpoint from a dict of string para
 `BinanceError` for whatever Binance refuses (unknown symbol, bad interval, missing parameter,
 insufficient balance, unknown order). Signed endpoints accept any API key and signature unless the
 venue was given `api_keys`, in which case the HMAC-SHA256 signature is checked as Binance does.
+Before any account request is answered, resting orders are matched against the candles closed
+since the last one (`tradloopd.demo.matching`), so the account is always current with the clock.
 """
 
 from __future__ import annotations
@@ -15,13 +17,17 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from tradloopd.clock import Clock
-from tradloopd.demo.account import BinanceError, OrderRequest, SpotAccount, VenueOrder
+from tradloopd.demo.account import BinanceError, OrderRequest, SpotAccount, VenueFill, VenueOrder
 from tradloopd.demo.candles import PricePath, fixed, kline_rows, select_opens
 from tradloopd.demo.markets import MARKETS, Market, exchange_info
+from tradloopd.demo.matching import Matcher
 from tradloopd.feeds.timeframes import TIMEFRAME_MS
 
 DAY_MS = 86_400_000
 DEFAULT_BALANCES = {"USDT": Decimal(100_000), "BTC": Decimal(1), "ETH": Decimal(10), "BNB": Decimal(10)}
+ORDER_TYPES = ("MARKET", "LIMIT", "LIMIT_MAKER", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT",
+               "TAKE_PROFIT_LIMIT")
+MAX_ROWS = 1000
 Json = object
 
 
@@ -30,16 +36,29 @@ class Venue:
 
     def __init__(self, clock: Clock, *, markets: tuple[Market, ...] = MARKETS,
                  balances: Mapping[str, Decimal] | None = None,
-                 api_keys: Mapping[str, str] | None = None) -> None:
+                 api_keys: Mapping[str, str] | None = None, fee_asset: str | None = None) -> None:
         self.clock = clock
         self.markets = {market.id: market for market in markets}
         self.paths = {market.id: PricePath(market) for market in markets}
-        self.account = SpotAccount(DEFAULT_BALANCES if balances is None else balances)
+        self.account = SpotAccount(DEFAULT_BALANCES if balances is None else balances, fee_asset=fee_asset)
+        self.account.fee_price = self._fee_price
         self.api_keys = dict(api_keys) if api_keys is not None else None
+        self.matcher = Matcher()
         self.lock = threading.Lock()
 
     def now_ms(self) -> int:
         return self.clock.now_ns() // 1_000_000
+
+    def _fee_price(self, asset: str, quote: str) -> Decimal | None:
+        market = self.markets.get(asset + quote)
+        return self.last_price(market) if market is not None else None
+
+    def settle(self) -> None:
+        """Match resting orders up to now; the caller holds `lock`."""
+        self.matcher.settle(self.account, self.paths, self.now_ms())
+
+    def last_price(self, market: Market) -> Decimal:
+        return self.paths[market.id].price(self.now_ms())
 
     # Public ------------------------------------------------------------------------------------
 
@@ -105,6 +124,7 @@ class Venue:
 
     def account_info(self, params: dict[str, str]) -> Json:
         with self.lock:
+            self.settle()
             account = self.account
             balances = [{"asset": asset, "free": f"{account.free[asset]:.8f}",
                          "locked": f"{account.locked[asset]:.8f}"} for asset in sorted(account.free)]
@@ -123,6 +143,7 @@ class Venue:
         request = _order_request(self._market(params), params)
         now = self.now_ms()
         with self.lock:
+            self.settle()
             order = self.account.place(request, self.paths[request.market.id].price(now), now)
             reply = _order_json(order)
             reply["transactTime"] = now
@@ -138,20 +159,91 @@ class Venue:
     def query_order(self, params: dict[str, str]) -> Json:
         market = self._market(params)
         with self.lock:
-            order = self._find(market, params)
-            return _order_json(order) | {"time": order.time_ms, "updateTime": order.update_time_ms,
-                                         "isWorking": True, "stopPrice": "0.00000000",
-                                         "icebergQty": "0.00000000"}
+            self.settle()
+            return _queried_json(self._find(market, params))
+
+    def open_orders(self, params: dict[str, str]) -> Json:
+        market = self._market(params) if "symbol" in params else None
+        with self.lock:
+            self.settle()
+            return [_queried_json(order) for order in self.account.open_orders(market)]
+
+    def all_orders(self, params: dict[str, str]) -> Json:
+        market = self._market(params)
+        first_id = _optional_int(params, "orderId") or 0
+        start, end = _optional_int(params, "startTime"), _optional_int(params, "endTime")
+        with self.lock:
+            self.settle()
+            orders = [order for order in self.account.orders(market) if order.order_id >= first_id
+                      and (start is None or order.time_ms >= start)
+                      and (end is None or order.time_ms <= end)]
+            return [_queried_json(order) for order in orders[: _limit(params, 500)]]
+
+    def my_trades(self, params: dict[str, str]) -> Json:
+        market = self._market(params)
+        order_id, from_id = _optional_int(params, "orderId"), _optional_int(params, "fromId") or 0
+        start, end = _optional_int(params, "startTime"), _optional_int(params, "endTime")
+        with self.lock:
+            self.settle()
+            rows = [_trade_json(order, fill) for order, fill in self.account.trades(market)
+                    if (order_id is None or order.order_id == order_id) and fill.trade_id >= from_id
+                    and (start is None or fill.time_ms >= start) and (end is None or fill.time_ms <= end)]
+        return rows[: _limit(params, 500)]
 
     def cancel_order(self, params: dict[str, str]) -> Json:
         market = self._market(params)
         with self.lock:
+            self.settle()
             order = self.account.cancel(self._find(market, params), self.now_ms())
             reply = _order_json(order)
         reply["origClientOrderId"] = reply["clientOrderId"]
         reply["clientOrderId"] = params.get("newClientOrderId", f"cancel-{order.order_id}")
         reply["transactTime"] = self.now_ms()
         return reply
+
+    # By hand: what a person does on the exchange's website (tests, `/_fake/` endpoints) ----------
+
+    def set_balances(self, balances: Mapping[str, Decimal]) -> None:
+        """Set free balances, as a deposit, a withdrawal or a trade elsewhere would."""
+        with self.lock:
+            for asset, amount in balances.items():
+                self.account.set_balance(asset, amount)
+
+    def set_liquidity(self, market_id: str, quantity: Decimal | None) -> None:
+        """Fill resting orders of a market by at most `quantity` per one-second candle (None: all)."""
+        with self.lock:
+            if quantity is None:
+                self.matcher.liquidity.pop(market_id, None)
+            else:
+                self.matcher.liquidity[market_id] = quantity
+
+    def place_by_hand(self, params: dict[str, str]) -> VenueOrder:
+        """Place an order as the website would (same parameters as `POST /api/v3/order`)."""
+        request = _order_request(self._market(params), params)
+        with self.lock:
+            self.settle()
+            return self.account.place(request, self.last_price(request.market), self.now_ms())
+
+    def fill_by_hand(self, client_order_id: str, qty: Decimal | None = None,
+                     price: Decimal | None = None) -> VenueOrder:
+        """Fill (all of, or `qty` of) an open order now, at `price` or its limit or the last price."""
+        with self.lock:
+            self.settle()
+            order = self._open_by_client_id(client_order_id)
+            fill_price = price or (order.price if order.has_limit else self.last_price(order.market))
+            self.account.fill(order, fill_price, qty or order.remaining_qty, self.now_ms(), maker=True)
+            return order
+
+    def cancel_by_hand(self, client_order_id: str) -> VenueOrder:
+        with self.lock:
+            self.settle()
+            return self.account.cancel(self._open_by_client_id(client_order_id), self.now_ms())
+
+    def _open_by_client_id(self, client_order_id: str) -> VenueOrder:
+        for order in self.account.open_orders():
+            if order.client_order_id == client_order_id:
+                return order
+        raise BinanceError(400, -2013, "Order does not exist.")
 
     # Helpers -----------------------------------------------------------------------------------
 
@@ -205,23 +297,29 @@ def _order_request(market: Market, params: dict[str, str]) -> OrderRequest:
     if side not in ("BUY", "SELL"):
         raise BinanceError(400, -1102, "Mandatory parameter 'side' was not sent, was empty/null, or "
                                        "malformed.")
-    if kind not in ("MARKET", "LIMIT", "LIMIT_MAKER"):
+    if kind not in ORDER_TYPES:
         raise BinanceError(400, -1116, "Invalid orderType.")
     quantity, quote_qty = _decimal(params, "quantity"), _decimal(params, "quoteOrderQty")
     if kind == "MARKET" and (quantity is None) == (quote_qty is None):
         raise BinanceError(400, -1102, "Param 'quantity' or 'quoteOrderQty' must be sent, but both "
                                        "were empty/null!")
     tif = params.get("timeInForce", "")
-    if kind == "LIMIT" and tif not in ("GTC", "IOC", "FOK"):
+    if kind in ("LIMIT", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT") and tif not in ("GTC", "IOC", "FOK"):
         raise BinanceError(400, -1102, "Mandatory parameter 'timeInForce' was not sent, was "
                                        "empty/null, or malformed.")
-    if kind != "MARKET" and (quantity is None or _decimal(params, "price") is None):
+    if kind != "MARKET" and quantity is None:
+        raise BinanceError(400, -1102, "Mandatory parameter 'quantity' was not sent, was empty/null, "
+                                       "or malformed.")
+    if "LIMIT" in kind and _decimal(params, "price") is None:
         raise BinanceError(400, -1102, "Mandatory parameter 'price' was not sent, was empty/null, or "
                                        "malformed.")
+    if kind.startswith(("STOP", "TAKE")) and _decimal(params, "stopPrice") is None:
+        raise BinanceError(400, -1102, "Mandatory parameter 'stopPrice' was not sent, was "
+                                       "empty/null, or malformed.")
     client_id = params.get("newClientOrderId") or f"demo-{_hash_id(params)}"
     return OrderRequest(market=market, side=side, type=kind, client_order_id=client_id,
                         time_in_force=tif or "GTC", quantity=quantity, quote_qty=quote_qty,
-                        price=_decimal(params, "price"))
+                        price=_decimal(params, "price"), stop_price=_decimal(params, "stopPrice"))
 
 
 def _order_json(order: VenueOrder) -> dict[str, object]:
@@ -234,6 +332,26 @@ def _order_json(order: VenueOrder) -> dict[str, object]:
         "timeInForce": order.time_in_force, "type": order.type, "side": order.side,
         "workingTime": order.time_ms, "selfTradePreventionMode": "EXPIRE_MAKER",
     }
+
+
+def _queried_json(order: VenueOrder) -> dict[str, object]:
+    """An order as `GET /api/v3/order`, `openOrders` and `allOrders` show it."""
+    return _order_json(order) | {"time": order.time_ms, "updateTime": order.update_time_ms,
+                                 "isWorking": not order.is_stop or order.triggered,
+                                 "stopPrice": f"{order.stop_price:.8f}", "icebergQty": "0.00000000"}
+
+
+def _trade_json(order: VenueOrder, fill: VenueFill) -> dict[str, object]:
+    return {"symbol": order.market.id, "id": fill.trade_id, "orderId": order.order_id, "orderListId": -1,
+            "price": f"{fill.price:.8f}", "qty": f"{fill.qty:.8f}",
+            "quoteQty": f"{fill.price * fill.qty:.8f}", "commission": f"{fill.commission:.8f}",
+            "commissionAsset": fill.commission_asset, "time": fill.time_ms,
+            "isBuyer": order.side == "BUY", "isMaker": fill.maker, "isBestMatch": True}
+
+
+def _limit(params: dict[str, str], default: int) -> int:
+    limit = _optional_int(params, "limit")
+    return default if limit is None else min(max(limit, 1), MAX_ROWS)
 
 
 def _fills_json(order: VenueOrder) -> list[dict[str, object]]:
