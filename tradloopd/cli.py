@@ -192,6 +192,9 @@ def _add_data(commands: argparse._SubParsersAction) -> None:  # type: ignore[typ
     check = sub.add_parser("check", help="validate a bar file and print every problem")
     check.add_argument("file")
     check.set_defaults(run=lambda a: _check(a.file))
+    from tradloopd.data.fetch import add_data_fetch_parser  # light: ccxt loads only when it runs
+
+    add_data_fetch_parser(sub)
 
 
 def _check(path: str) -> int:
