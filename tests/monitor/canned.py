@@ -41,7 +41,8 @@ def status(**changes: object) -> StatusResult:
         ],
         venue=VenueRow(name="paper", connected=True, detail="simulated fills"),
         feed={"BTC/USDT 1m": NOW - 60 * SECOND, "ETH/USDT 1m": NOW - 60 * SECOND},
-        actors=[ActorRow(name="feed", received=3600, sent=3600), ActorRow(name="venue", received=3702, sent=3650),
+        actors=[ActorRow(name="feed", received=3600, sent=3600),
+                ActorRow(name="venue", received=3702, sent=3650),
                 ActorRow(name="risk", received=3710, sent=102, dropped=0, queue_depth=1),
                 ActorRow(name="strategy", received=3650, sent=104),
                 ActorRow(name="journal", received=420, sent=0, dropped=0, queue_depth=2)],
@@ -66,9 +67,10 @@ POSITIONS = [
 ]
 
 
-def order(order_id: str, *, symbol: str = "BTC/USDT", side: Side = Side.BUY, kind: OrderType = OrderType.LIMIT,
-          quantity: str = "0.5", price: str | None = "59000", status: OrderStatus = OrderStatus.ACCEPTED,
-          filled: str = "0", ts: int = 0, reason: str = "") -> OrderRow:
+def order(order_id: str, *, symbol: str = "BTC/USDT", side: Side = Side.BUY,
+          kind: OrderType = OrderType.LIMIT, quantity: str = "0.5", price: str | None = "59000",
+          status: OrderStatus = OrderStatus.ACCEPTED, filled: str = "0", ts: int = 0,
+          reason: str = "") -> OrderRow:
     return OrderRow(
         client_order_id=order_id, symbol=symbol, side=side, kind=kind, quantity=Decimal(quantity),
         filled_qty=Decimal(filled), price=Decimal(price) if price else None, tif=TimeInForce.GTC,
@@ -87,11 +89,11 @@ ORDERS = [
 ]
 
 
-def fill(fill_id: str, order_id: str, *, symbol: str = "BTC/USDT", side: Side = Side.BUY, quantity: str = "0.5",
-         price: str = "60000.10", fee: str = "30.00", ts: int = 0) -> FillRow:
+def fill(fill_id: str, order_id: str, *, symbol: str = "BTC/USDT", side: Side = Side.BUY,
+         quantity: str = "0.5", price: str = "60000.10", fee: str = "30.00", ts: int = 0) -> FillRow:
     return FillRow(fill_id=fill_id, client_order_id=order_id, symbol=symbol, side=side,
-                   quantity=Decimal(quantity), price=Decimal(price), fee=Decimal(fee), liquidity=Liquidity.TAKER,
-                   strategy_id="ma:" + symbol, ts_event=T0 + ts * SECOND)
+                   quantity=Decimal(quantity), price=Decimal(price), fee=Decimal(fee),
+                   liquidity=Liquidity.TAKER, strategy_id="ma:" + symbol, ts_event=T0 + ts * SECOND)
 
 
 FILLS = [
@@ -103,11 +105,11 @@ FILLS = [
 
 
 def equity_points(count: int = 240) -> list[EquityPoint]:
-    """A rise, a drawdown of about 1.5% and a partial recovery, one point a minute."""
+    """A rise, a drawdown of about 1.5% and a partial recovery, one point every 15 s up to NOW."""
     points = []
     for i in range(count):
         value = 100_000 + 1_000 * math.sin(i / 40) + 3 * i - (600 if 120 < i < 170 else 0)
-        points.append(EquityPoint(ts=T0 + 60 * i * SECOND, equity=Decimal(f"{value:.2f}"),
+        points.append(EquityPoint(ts=NOW - 15 * (count - 1 - i) * SECOND, equity=Decimal(f"{value:.2f}"),
                                   cash=Decimal("70210.55")))
     return points
 
@@ -118,7 +120,8 @@ LOGS = [
     LogRecord(ts=T0 + 60 * SECOND, level="info", event="order_submitted", actor="risk",
               fields={"client_order_id": "paper-1", "symbol": "BTC/USDT", "quantity": "0.5"}),
     LogRecord(ts=T0 + 300 * SECOND, level="warning", event="order_denied", actor="risk",
-              fields={"client_order_id": "paper-5", "reason": "order notional 549000 above the maximum 50000"}),
+              fields={"client_order_id": "paper-5",
+                      "reason": "order notional 549000 above the maximum 50000"}),
     LogRecord(ts=T0 + 400 * SECOND, level="error", event="feed_disconnected", actor="feed",
               fields={"exchange": "binance", "retry_s": 0.5}),
 ]

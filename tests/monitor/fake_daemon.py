@@ -88,12 +88,21 @@ class FakeDaemon:
         self._thread.join(5)
         self._loop.close()
 
+    def kick(self, error: Error) -> None:
+        """Close every connection and answer each new one's hello with `error` (a daemon refusing)."""
+        self.hello_error = error
+        self._call(self._kick())
+
     def push(self, topic: str, data: list[UpdateData]) -> None:
-        """Send updates of `topic` to every subscribed client, as fast as the socket takes them."""
-        self._call(self._push(topic, data))
+        """Send updates of `topic` to every subscribed client, as fast as the socket takes them.
+
+        Does not wait: the test's own event loop (the app's) must keep reading meanwhile.
+        """
+        asyncio.run_coroutine_threadsafe(self._push(topic, data), self._loop)
 
     def drop(self, topic: str, count: int) -> None:
-        self._call(self._send_all(topic, [encode_line(Dropped(topic=topic, count=count))]))  # type: ignore[arg-type]
+        line = encode_line(Dropped(topic=topic, count=count))  # type: ignore[arg-type]
+        asyncio.run_coroutine_threadsafe(self._send_all(topic, [line]), self._loop)
 
     def of_type(self, kind: type) -> list:  # type: ignore[type-arg]
         return [r for r in list(self.requests) if isinstance(r, kind)]
@@ -124,6 +133,10 @@ class FakeDaemon:
         self._clients.clear()
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+
+    async def _kick(self) -> None:
+        for writer in list(self._clients):
+            writer.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

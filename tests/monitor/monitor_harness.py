@@ -17,8 +17,10 @@ Scenario = Callable[[Pilot, MonitorApp], Awaitable[None]]
 
 
 def monitor_app(socket_path: Path, **options: object) -> MonitorApp:
-    """The app on a fixed clock (01:00:00 UTC), so "since ..." texts never change."""
-    return MonitorApp(socket_path, clock=SimClock(canned.NOW), **options)  # type: ignore[arg-type]
+    """The app on a fixed clock (01:00:00 UTC), so "since ..." texts never change; no animations."""
+    app = MonitorApp(socket_path, clock=SimClock(canned.NOW), **options)  # type: ignore[arg-type]
+    app.animation_level = "none"
+    return app
 
 
 def run(app: MonitorApp, scenario: Scenario, *, size: tuple[int, int] = (120, 36)) -> None:

@@ -93,7 +93,7 @@ def test_yes_sends_flatten_cancel_and_resume(fake):
             await pilot.press(key)
             await until(pilot, lambda: len(app.screen_stack) == 2, what=f"dialog for {key}")
             await pilot.press("y")
-            await until(pilot, lambda: len(commands(fake)) > before, what=f"request for {key}")
+            await until(pilot, lambda before=before: len(commands(fake)) > before, what=f"request for {key}")
             assert commands(fake)[-1] == _with_id(request, commands(fake)[-1].id)
         await until(pilot, lambda: outcome(app) == "trading resumed", what="resume outcome")
 
@@ -167,6 +167,7 @@ def test_order_form_refuses_an_invalid_order_and_sends_nothing(fake):
         await pilot.press(*"0.5", "ctrl+s")
         await pilot.pause()
         assert str(form.query_one("#form-problem").render()) == "limit order needs limit price"
+        assert form.query_one("#f-price").has_class("-invalid-field")
         assert len(app.screen_stack) == 2  # still on the form
         form.query_one("#f-price").value = "abc"
         await pilot.press("ctrl+s")

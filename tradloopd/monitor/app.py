@@ -8,6 +8,7 @@ daemon's refusal, or the risk guard's denial) is shown on the outcome line and a
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, TypeVar
@@ -65,8 +66,6 @@ class MonitorApp(App[int]):
         *(Binding(str(i + 1), f"show_tab('{tab}')", tab.title(), show=False) for i, tab in enumerate(TABS)),
     ]
 
-    _main: Screen[object]  # the tabs' screen, set on mount
-
     def __init__(self, socket_path: Path, *, clock: Clock | None = None, theme: str = "dark",
                  connect: Connect | None = None, redraw_s: float = 0.25) -> None:
         super().__init__()
@@ -77,10 +76,16 @@ class MonitorApp(App[int]):
         self.min_log_level = "info"
         self._redraw_s = redraw_s
         self._drawn: dict[str, tuple[int, ...]] = {}
+        self.draw_counts: Counter[str] = Counter()  # redraws per view: a burst must cost few
         self._filter_generation = 0  # grows when a filter changes, so the filtered views redraw
         self._views: list[tuple[str, str | None, tuple[str, ...], Callable[[], None]]] = []
 
     # Layout ----------------------------------------------------------------------------------
+
+    @property
+    def _main(self) -> Screen[object]:
+        """The tabs' screen: queries go here even while a dialog is on top."""
+        return self.screen_stack[0]
 
     def compose(self) -> ComposeResult:
         yield StateBar(id="state-bar")
@@ -92,7 +97,7 @@ class MonitorApp(App[int]):
                     yield EquityChart(id="chart")
                     yield SystemPanel(id="system", classes="box")
                 with Horizontal(classes="row"):
-                    yield RowsTable(tables.POSITION_COLUMNS, id="dash-positions", classes="box")
+                    yield RowsTable(tables.DASH_POSITION_COLUMNS, id="dash-positions", classes="box")
                     yield RowsTable(tables.WORKING_COLUMNS, id="dash-orders", classes="box")
                 with Horizontal(classes="row"):
                     yield RowsTable(tables.LATEST_FILL_COLUMNS, id="dash-fills", classes="box")
@@ -125,7 +130,6 @@ class MonitorApp(App[int]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self._main = self.screen  # queries go here even while a dialog is on top
         self._register_views()
         self.run_worker(self.link.run(), name="link", group="link")
         self.set_interval(self._redraw_s, self.redraw)
@@ -135,10 +139,11 @@ class MonitorApp(App[int]):
         self.redraw()
 
     def on_resize(self) -> None:
-        self._fit(self.size.width)
+        if self.screen_stack:
+            self._fit(self.size.width)
 
     def _fit(self, width: int) -> None:
-        self.screen.set_class(width < NARROW_BELOW, "-narrow")
+        self._main.set_class(width < NARROW_BELOW, "-narrow")
 
     # Redrawing -------------------------------------------------------------------------------
 
@@ -151,13 +156,14 @@ class MonitorApp(App[int]):
         def table(table_id: str) -> RowsTable:
             return self._main.query_one(f"#{table_id}", RowsTable)
 
-        view("state-bar", None, ("link", "status"), lambda: self._main.query_one(StateBar).show(state))
+        view("state-bar", None, ("link", "status"), self._draw_state_bar)
         view("figures", "dashboard", ("status",), lambda: self._main.query_one(Figures).show(state))
         view("chart", "dashboard", ("equity",),
              lambda: self._main.query_one(EquityChart).plot(state.equity_values()))
         view("system", "dashboard", ("status", "link"), lambda: self._main.query_one(SystemPanel).show(state))
         view("dash-positions", "dashboard", ("positions",),
-             lambda: table("dash-positions").show([tables.position_row(p) for p in state.open_positions()]))
+             lambda: table("dash-positions").show([(key, cells[:6]) for key, cells in map(
+                 tables.position_row, state.open_positions())]))
         view("dash-orders", "dashboard", ("orders",),
              lambda: table("dash-orders").show([tables.working_row(o) for o in state.working_orders()]))
         view("dash-fills", "dashboard", ("fills",), lambda: table("dash-fills").show(
@@ -182,7 +188,7 @@ class MonitorApp(App[int]):
         """Redraw each visible view whose parts changed since it was last drawn."""
         try:
             active = self._main.query_one(TabbedContent).active
-        except NoMatches:  # the app is closing
+        except (NoMatches, IndexError):  # the app is closing
             return
         for name, tab, parts, draw in self._views:
             if tab is not None and tab != active:
@@ -190,7 +196,12 @@ class MonitorApp(App[int]):
             key = (*(self.state.versions[part] for part in parts), self._filter_generation)
             if force or self._drawn.get(name) != key:
                 self._drawn[name] = key
+                self.draw_counts[name] += 1
                 draw()
+
+    def _draw_state_bar(self) -> None:
+        self._main.query_one(StateBar).show(self.state)
+        self._main.set_class(not self.state.link.connected and self.state.status is not None, "-stale")
 
     def _text(self, selector: str) -> str:
         return self._main.query_one(selector, Input).value.strip()

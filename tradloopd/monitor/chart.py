@@ -71,7 +71,7 @@ class EquityChart(Widget):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "chart--equity", "chart--drawdown", "chart--axis", "chart--title"}
     DEFAULT_CSS = """
-    EquityChart { height: 12; }
+    EquityChart { height: 12; text-wrap: nowrap; text-overflow: clip; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -98,8 +98,8 @@ class EquityChart(Widget):
         deepest = min(drawdowns)
         out = Text(no_wrap=True, overflow="crop")
         out.append(f"equity {money(values[-1])}", style=title)
-        out.append(f"  range {money(low)} – {money(high)}", style=axis)
-        out.append(f"  drawdown {percent(drawdowns[-1])} (max {percent(deepest)})", style=title)
+        out.append(f"  drawdown {percent(drawdowns[-1])}", style=title)
+        out.append(f" (max {percent(deepest)}, {len(values):,} marks)", style=axis)
         equity_style = self.get_component_rich_style("chart--equity")
         labels = _labels(money(high), money(low), equity_rows)
         for label, line in zip(labels, braille_rows(values, plot_width, equity_rows, low=low, high=high),

@@ -45,6 +45,9 @@ class ConfirmScreen(ModalScreen[bool]):
 class HaltScreen(ModalScreen[str | None]):
     """Ask for the reason of a halt (kept as the daemon's `state_reason`); None when cancelled."""
 
+    def __init__(self) -> None:
+        super().__init__(classes="confirm")
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_REASON = "halted from the monitor"
 

@@ -34,9 +34,10 @@ _PATH = re.compile(r" - at `\$\.(\w+)`")
 class OrderFormError(ValueError):
     """The form's text is not a valid order: `field` (or "" for a rule across fields) and why."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, hint: str = "") -> None:
         super().__init__(f"{LABELS.get(field, field)}: {message}" if field else message)
         self.field = field
+        self.highlight = field or hint  # the field to mark in the form
 
 
 def parse_order(fields: dict[str, str | bool]) -> Submit:
@@ -56,12 +57,22 @@ def parse_order(fields: dict[str, str | bool]) -> Submit:
         message = str(exc)
         match = _PATH.search(message)
         if match:
-            return _raise(match.group(1), _PATH.sub("", message))
-        return _raise("", message)
+            raise OrderFormError(match.group(1), _PATH.sub("", message)) from None
+        raise OrderFormError("", message, hint=_field_named(message)) from None
 
 
-def _raise(field: str, message: str) -> Submit:
-    raise OrderFormError(field, message)
+def _field_named(message: str) -> str:
+    """The field a rule across fields talks about, to highlight it (`limit order needs limit price`)."""
+    for words, field in _HINTS:
+        if words in message:
+            return field
+    return ""
+
+
+_HINTS = (("limit price", "price"), ("trigger", "trigger_price"), ("notional", "notional"),
+          ("post-only", "post_only"), ("post_only", "post_only"), ("reduce", "reduce_only"),
+          ("stop_loss", "stop_loss"), ("take_profit", "take_profit"), ("price", "price"),
+          ("quantity", "quantity"))
 
 
 def describe(submit: Submit) -> str:
@@ -126,6 +137,7 @@ class OrderForm(ModalScreen[Submit | None]):
                 yield text("take_profit", placeholder="optional")
                 yield Label(LABELS["tag"])
                 yield text("tag", "manual")
+            with Horizontal(classes="form-flags"):
                 yield Checkbox(LABELS["post_only"], id="f-post_only", compact=True)
                 yield Checkbox(LABELS["reduce_only"], id="f-reduce_only", compact=True)
             yield Static("", id="form-problem", classes="form-problem")
@@ -170,7 +182,7 @@ class OrderForm(ModalScreen[Submit | None]):
             line.set_class(True, "-bad")
         for name in LABELS:
             for widget in self.query(f"#f-{name}"):
-                widget.set_class(problem is not None and problem.field == name, "-invalid-field")
+                widget.set_class(problem is not None and problem.highlight == name, "-invalid-field")
         return problem
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -28,15 +28,17 @@ class StateBar(Static):
             text.append(f" {trading.upper()} ", style="bold reverse")
         else:
             text.append(f" DISCONNECTED since {clock_time(link.since_ns)} UTC ", style="bold reverse")
+        if not link.connected:
+            text.append(f" {link.reason} · retrying")
+            if status is not None:
+                text.append(f" · last known: {status.node_id} {trading}", style="dim")
+            self.update(text)
+            return
         if status is not None and status.state_reason:
             text.append(f" {status.state_reason}", style="bold")
         if status is not None:
             text.append(f"  {status.node_id} · {status.mode} · tradloopd {status.version}")
-        if link.connected:
-            text.append(f"  · connected since {clock_time(link.since_ns)} UTC")
-        else:
-            last = f" (last known: {trading})" if status is not None else ""
-            text.append(f"  {link.reason}{last} · retrying")
+        text.append(f" · connected since {clock_time(link.since_ns)} UTC")
         self.update(text)
 
 
@@ -76,15 +78,13 @@ class SystemPanel(Static):
             text.append(f"{venue.name} ")
             text.append("● connected" if venue.connected else "● down",
                         style="green" if venue.connected else "bold red")
-            if venue.detail:
-                text.append(f" {venue.detail}", style="dim")
             for feed, ts in sorted(status.feed.items()):
                 text.append(f"\nfeed {feed} ", style="dim")
-                text.append(f"last bar {date_time(ts)}")
+                text.append(f"bar {clock_time(ts)}")
         dropped = ", ".join(f"{topic} {count:,}" for topic, count in sorted(state.dropped.items()))
         text.append("\nmonitor ", style="dim")
         text.append(f"{state.updates_received:,} updates")
-        text.append(f", dropped {dropped}" if dropped else ", none dropped",
+        text.append(f"\ndropped {dropped}" if dropped else ", none dropped",
                     style="yellow" if dropped else "")
         self.update(text)
 

@@ -4,12 +4,11 @@ and a `RowsTable` that redraws rows by key and keeps the cursor on the row it wa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 
 from rich.text import Text
 from textual.widgets import DataTable
 
-from tradloopd.monitor.text import amount, date_time, indicator, money, percent, signed
+from tradloopd.monitor.text import amount, date_time, indicator, percent, signed
 from tradloopd.protocol import (
     ActorRow,
     FillRow,
@@ -25,7 +24,8 @@ Row = tuple[str, Cells]  # (key, cells)
 POSITION_COLUMNS = ("symbol", "side", "quantity", "avg price", "last", "unrealized", "realized")
 ORDER_COLUMNS = ("order", "symbol", "side", "type", "quantity", "filled", "price", "trigger", "tif",
                  "status", "strategy", "created", "reason")
-WORKING_COLUMNS = ("order", "symbol", "side", "type", "quantity", "filled", "price", "status")
+DASH_POSITION_COLUMNS = POSITION_COLUMNS[:6]
+WORKING_COLUMNS = ("order", "symbol", "side", "type", "quantity", "price", "status")
 FILL_COLUMNS = ("time", "order", "symbol", "side", "quantity", "price", "fee", "liq.", "strategy")
 LATEST_FILL_COLUMNS = ("time", "symbol", "side", "quantity", "price", "fee")
 RISK_COLUMNS = ("limit", "used", "maximum", "usage", "detail")
@@ -84,7 +84,7 @@ def order_row(o: OrderRow) -> Row:
 
 def working_row(o: OrderRow) -> Row:
     return o.client_order_id, (o.client_order_id, o.symbol, _side(o.side), str(o.kind), _order_size(o),
-                               amount(o.filled_qty), amount(o.price or o.trigger_price), _status(o))
+                               amount(o.price or o.trigger_price), _status(o))
 
 
 def _order_size(o: OrderRow) -> str:
@@ -145,5 +145,3 @@ def actor_row(a: ActorRow) -> Row:
     return a.name, (a.name, f"{a.received:,}", f"{a.sent:,}", dropped, str(a.queue_depth))
 
 
-def total(values: Sequence[Decimal]) -> str:
-    return money(sum(values, Decimal(0)))
