@@ -3,13 +3,16 @@
 It trades, is killed with SIGKILL a few times and restarted; after each restart, with the venue's
 clock frozen so nothing moves, the journal must equal the venue: positions equal the balances,
 every fill of ours at the venue is journaled once, open orders match, no order was ever sent twice
-(the venue's request log), and the API key and secret appear in no log or state file.
+(the venue's request log), and the API key and secret appear in no log or state file. Last, a
+position changed by hand while it is stopped makes the next start refuse to trade, saying why.
 """
 
 from __future__ import annotations
 
 import random
 import sqlite3
+import subprocess
+import sys
 import time
 from collections import Counter
 from decimal import Decimal
@@ -18,7 +21,7 @@ import msgspec
 import pytest
 
 from tests.brokers.live_daemon import ENV, KEY, SECRET, live_exchange, live_toml
-from tests.daemon.daemon_process import Daemon
+from tests.daemon.daemon_process import ROOT, Daemon
 from tradloopd.account import Account
 from tradloopd.messages import OrderFilled, SubmitOrder
 from tradloopd.model import Side
@@ -46,7 +49,7 @@ def wait_for(predicate, timeout_s: float = 30.0):  # type: ignore[no-untyped-def
     raise AssertionError("condition not met in time")
 
 
-def settled(daemon, quiet_s: float = 1.5) -> list[JournalMessage]:  # type: ignore[no-untyped-def]
+def settled(daemon, quiet_s: float = 1.0) -> list[JournalMessage]:  # type: ignore[no-untyped-def]
     """The journal once it has stopped growing (the venue's clock is frozen: nothing trades)."""
     last, since = -1, time.monotonic()
 
@@ -98,7 +101,7 @@ def test_live_daemon_survives_sigkill_with_nothing_lost_or_sent_twice(tmp_path):
             for _ in range(KILLS):
                 with daemon.client() as client:
                     wait_for(lambda c=client, seen=fills: len(c.request(Fills(limit=1000)).fills) > seen)
-                time.sleep(rng.uniform(0.2, 1.5))  # let it run into the middle of something
+                time.sleep(rng.uniform(0.1, 1.0))  # let it run into the middle of something
                 daemon.kill()
                 exchange.clock.freeze()
                 daemon.start()
@@ -110,10 +113,16 @@ def test_live_daemon_survives_sigkill_with_nothing_lost_or_sent_twice(tmp_path):
                 exchange.clock.resume()
             assert fills >= 3
             assert daemon.stop() == 0
+            exchange.set_balances({"ETH": "7"})  # someone bought ETH by hand while it was stopped
+            refused = subprocess.run([sys.executable, "-m", "tradloopd", "run", "--config", str(config)],
+                                     capture_output=True, text=True, timeout=60, cwd=ROOT, env=daemon.env)
         finally:
             if daemon.process is not None and daemon.process.poll() is None:
                 daemon.kill()
     assert exchange.internal_errors == []
+    assert refused.returncode == 2, refused.stderr[-2000:]
+    assert "reconciliation with the venues failed, so the daemon will not trade: binance ETH/USDT: " \
+           "the journal holds" in refused.stderr and "the venue 7" in refused.stderr
     log = daemon.log()
     assert '"event": "venue_reconciled"' in log and "Traceback" not in log
     for value in (KEY, SECRET):

@@ -52,6 +52,7 @@ from tradloopd.model import OrderStatus
 from tradloopd.orders.state import TrackedOrder
 
 VenueInbox = Bar | SubmitOrder | CancelOrder
+ACKNOWLEDGED = (OrderStatus.ACCEPTED, OrderStatus.TRIGGERED, OrderStatus.PARTIALLY_FILLED)
 NS_PER_S = 1_000_000_000
 log = structlog.get_logger()
 
@@ -120,8 +121,7 @@ class BrokerVenueActor:
     async def _submit(self, order: Order, ts: int) -> None:
         tracked = self.account.orders.get(order.client_order_id)
         if tracked is not None and tracked.status is not OrderStatus.INITIALIZED:
-            log.warning("resend_resolved_instead", client_order_id=order.client_order_id)
-            await self._resolve(tracked)  # sent before a restart: find it, never send it twice
+            await self._resend(tracked)
             return
         if tracked is None:
             self.account.add_order(order)
@@ -140,6 +140,21 @@ class BrokerVenueActor:
             case Native(order=native):
                 async with self._locks[venue]:
                     await self._emit(await self._submit_to(broker, native))
+
+    async def _resend(self, tracked: TrackedOrder) -> None:
+        """An order sent before a restart and offered again: find it, never send it twice (the
+        watcher keeps asking while the venue cannot be reached)."""
+        log.warning("resend_resolved_instead", client_order_id=tracked.client_order_id)
+        venue = self._venue_of(tracked.order.symbol)
+        if venue is None or tracked.status.is_terminal:
+            return
+        async with self._locks[venue]:
+            try:
+                await self._resolve(tracked)
+            except VenueAuthError:
+                raise
+            except VenueError as exc:
+                log.warning("resolve_failed", client_order_id=tracked.client_order_id, error=str(exc))
 
     async def _submit_to(self, broker: Broker, order: Order) -> list[OrderEvent]:
         try:
@@ -175,9 +190,13 @@ class BrokerVenueActor:
     async def _resolve(self, tracked: TrackedOrder) -> None:
         venue = self.router.venue_for(tracked.order.symbol)
         story = await self.brokers[venue].resolve(tracked.order)
-        age_s = (self.clock.now_ns() - tracked.ts_last) / NS_PER_S
-        if reconcile.is_unknown_to_venue(story) and age_s < self.settings.resolve_grace_s:
-            return  # it may still be on its way to the venue
+        if reconcile.is_unknown_to_venue(story):
+            age_s = (self.clock.now_ns() - tracked.ts_last) / NS_PER_S
+            if tracked.status in ACKNOWLEDGED:
+                log.error("order_missing_at_venue", venue=venue, client_order_id=tracked.client_order_id)
+                return  # the venue lost a working order: left for a person and the next start-up
+            if age_s < self.settings.resolve_grace_s:
+                return  # it may still be on its way to the venue
         await self._emit(story)
 
     async def _emit(self, events: list[OrderEvent]) -> None:

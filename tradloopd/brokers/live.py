@@ -28,6 +28,7 @@ from tradloopd.brokers.base import Broker
 from tradloopd.brokers.router import Family, Router
 from tradloopd.brokers.startup import StartupReconciliation
 from tradloopd.clock import Clock
+from tradloopd.errors import VenueUnavailable
 from tradloopd.logs import REDACTOR
 from tradloopd.store.journal import Journal
 
@@ -62,14 +63,7 @@ async def open_live_venue(config: RunConfig, settings: NodeSettings, clock: Cloc
     async with open_aio_loop():
         brokers = _brokers(config, router, clock, settings.state_dir, source)
         try:
-            for broker in brokers.values():
-                await broker.connect()
-            journal = Journal(settings.state_dir / "journal.sqlite", initial_cash=settings.cash)
-            try:
-                await StartupReconciliation(brokers, router, journal, watch, node_id=settings.node_id,
-                                            clock=clock).run()
-            finally:
-                journal.close()
+            await _connect_and_reconcile(brokers, router, settings, watch, clock)
             instruments = dict(settings.instruments)
             for symbol, name in table.items():
                 instruments[symbol] = brokers[name].instruments().get(symbol, instruments[symbol])
@@ -83,6 +77,24 @@ async def open_live_venue(config: RunConfig, settings: NodeSettings, clock: Cloc
             with trio.CancelScope(shield=True):
                 for broker in brokers.values():
                     await broker.close()
+
+
+async def _connect_and_reconcile(brokers: dict[str, Broker], router: Router, settings: NodeSettings,
+                                 watch: WatchSettings, clock: Clock) -> None:
+    """Connect every venue and reconcile the journal with it; a venue that cannot be reached
+    (after the broker's retries) stops the daemon: it does not trade unreconciled."""
+    try:
+        for broker in brokers.values():
+            await broker.connect()
+        journal = Journal(settings.state_dir / "journal.sqlite", initial_cash=settings.cash)
+        try:
+            await StartupReconciliation(brokers, router, journal, watch, node_id=settings.node_id,
+                                        clock=clock).run()
+        finally:
+            journal.close()
+    except VenueUnavailable as exc:
+        raise VenueUnavailable(f"cannot reconcile with the venues at start ({exc}); the daemon will not "
+                               "trade until it can (systemd restarts it)") from exc
 
 
 def _brokers(config: RunConfig, router: Router, clock: Clock, state_dir: Path,

@@ -29,13 +29,14 @@ import trio
 
 from tradloopd.brokers.base import Capabilities, VenueOrder, VenueSnapshot
 from tradloopd.brokers.ccxt import shapes
-from tradloopd.brokers.ccxt.client import AdvisedRateLimit, CcxtClient, OrderNotFound, create_exchange
+from tradloopd.brokers.ccxt.client import CcxtClient, OrderNotFound, create_exchange
 from tradloopd.brokers.ccxt.commissions import Commission, CommissionBook
 from tradloopd.brokers.ccxt.config import CcxtVenueConfig
 from tradloopd.brokers.ccxt.profiles import profile_for
 from tradloopd.clock import Clock
 from tradloopd.errors import ConfigError, InsufficientFunds, InvalidOrder, RateLimited, VenueUnavailable
 from tradloopd.feeds.backoff import Backoff
+from tradloopd.feeds.ccxt_venue import AdvisedRateLimit
 from tradloopd.messages import (
     Order,
     OrderAccepted,
@@ -154,9 +155,9 @@ class CcxtBroker:
                 if attempt == self.config.retries:
                     return await self._lost(order, exc)
                 await trio.sleep(self._wait_s(exc, backoff))
-                story = await self.resolve(order)
-                if not (len(story) == 1 and isinstance(story[0], OrderRejected)):
-                    return story
+                raw = await self._query(order.client_order_id, order.symbol)
+                if raw is not None:  # it did arrive after all
+                    return await self._story(order.client_order_id, order.symbol, raw)
                 continue
             except VenueUnavailable as exc:
                 return await self._lost(order, exc)
@@ -232,15 +233,15 @@ class CcxtBroker:
     async def _story(self, client_order_id: str, symbol: str, raw: dict[str, Any]) -> list[OrderEvent]:
         """The order's whole story from a ccxt order: accepted, fills, then how it ended."""
         status = shapes.STATUSES.get(str(raw.get("status")), "open")
-        ts = int(raw.get("lastUpdateTimestamp") or raw.get("timestamp") or 0) * shapes.NS_PER_MS \
-            or self._clock.now_ns()
+        created = int(raw.get("timestamp") or 0) * shapes.NS_PER_MS or self._clock.now_ns()
+        ts = int(raw.get("lastUpdateTimestamp") or 0) * shapes.NS_PER_MS or created
         watched = self._watched.setdefault(client_order_id, Watched(symbol, None, False))
         if status == "rejected":
             self._watched.pop(client_order_id, None)
             return [OrderRejected(client_order_id=client_order_id, reason=f"{self.name}: rejected",
                                   ts_event=ts)]
         events: list[OrderEvent] = [OrderAccepted(client_order_id=client_order_id,
-                                                  venue_order_id=str(raw.get("id")), ts_event=ts)]
+                                                  venue_order_id=str(raw.get("id")), ts_event=created)]
         filled = shapes.decimal_or_none(raw.get("filled")) or ZERO
         complete = True
         if filled and not (watched.notional and status == "open"):

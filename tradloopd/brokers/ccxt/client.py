@@ -19,7 +19,6 @@ of this order: it means an earlier attempt arrived, so it is reported as `VenueU
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import trio
@@ -31,11 +30,11 @@ from tradloopd.errors import (
     ConfigError,
     InsufficientFunds,
     InvalidOrder,
-    RateLimited,
     VenueAuthError,
     VenueError,
     VenueUnavailable,
 )
+from tradloopd.feeds.ccxt_venue import AdvisedRateLimit, CcxtVenue
 
 MESSAGE_CHARS = 300
 CLOSE_TIMEOUT_S = 2.0
@@ -45,12 +44,6 @@ DUPLICATE_ID = ("duplicate order", "duplicate clientorderid", "clordid already e
 
 class OrderNotFound(VenueError):
     """The venue has no order with that id."""
-
-
-class AdvisedRateLimit(RateLimited):
-    def __init__(self, message: str, retry_after_s: float | None) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
 
 
 def create_exchange(config: CcxtVenueConfig, profile: Profile, credentials: dict[str, str]) -> Any:
@@ -78,13 +71,17 @@ def create_exchange(config: CcxtVenueConfig, profile: Profile, credentials: dict
     return exchange
 
 
-class CcxtClient:
-    """Calls on one ccxt exchange from trio, with its errors translated (see the module docstring)."""
+class CcxtClient(CcxtVenue):
+    """The feed's ccxt venue, trading too: any call, with the order errors translated as well (see
+    the module docstring); Retry-After is read as the feed reads it."""
 
     def __init__(self, exchange: Any, *, name: str, call_timeout_s: float) -> None:
-        self.exchange = exchange
+        super().__init__(exchange, call_timeout_s=call_timeout_s)
         self.name = name
-        self._call_timeout_s = call_timeout_s
+
+    @property
+    def exchange(self) -> Any:
+        return self._exchange
 
     async def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         import ccxt
@@ -118,17 +115,6 @@ class CcxtClient:
     async def close(self) -> None:
         with trio.CancelScope(shield=True), trio.move_on_after(CLOSE_TIMEOUT_S):
             await trio_asyncio.aio_as_trio(self.exchange.close)()
-
-    def _retry_after_s(self) -> float | None:
-        headers = self.exchange.last_response_headers or {}
-        for name, value in headers.items():
-            if name.lower() == "retry-after":
-                try:
-                    seconds = float(value)
-                except ValueError:
-                    return None
-                return seconds if math.isfinite(seconds) and seconds >= 0 else None
-        return None
 
     def _text(self, exc: Exception) -> str:
         """The venue's own words, without ccxt's 'binance {...}' wrapping where it can be read."""
