@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_report(commands)
     _add_data(commands)
     _add_demo(commands)
+    from tradloopd.optimize.cli import add_parsers  # light: the handlers import the heavy modules
+
+    add_parsers(commands)
     return parser
 
 
@@ -60,7 +63,7 @@ def _daemon(config: str, state_dir: str | None) -> int:
 def _add_demo(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = commands.add_parser("demo-exchange", help="run the local fake Binance venue (for the demo)",
                             description="A fake Binance spot REST API on 127.0.0.1 with deterministic "
-                            "synthetic candles, so the paper daemon can run offline (config/paper-demo.toml).")
+                            "synthetic candles, so the paper daemon runs offline (config/paper-demo.toml).")
     p.add_argument("--port", type=int, default=8765)
     p.set_defaults(run=lambda a: _demo(a.port))
 
