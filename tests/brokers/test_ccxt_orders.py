@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import trio_asyncio
 
-from tests.brokers.harness import SECOND_NS, last_price, low_high, lows, order
+from tests.brokers.harness import SECOND_NS, last_price, low_high, lows, make_broker, order
+from tradloopd.demo.binance import FakeBinance
 from tradloopd.messages import OrderFilled
 from tradloopd.model import Liquidity, OrderType, Side, TimeInForce
 
@@ -160,3 +162,19 @@ async def test_an_order_canceled_on_the_website_is_polled_as_canceled(broker, fa
     fake.cancel_order("t-19")
     assert kinds(await broker.poll()) == ["OrderAccepted", "OrderCanceled"]
 
+
+
+async def test_a_commission_in_a_fee_token_is_recorded_at_the_token_price(clock):
+    with FakeBinance(clock=clock, fee_asset="BNB", balances={"USDT": 10_000, "BNB": 1}) as fake:
+        async with trio_asyncio.open_loop():
+            broker = make_broker(fake, clock)
+            await broker.connect()
+            try:
+                events = await broker.submit(order("t-21"))
+            finally:
+                await broker.close()
+        paid = fake.venue.account.trades(fake.venue.markets["BTCUSDT"])[0][1]
+        assert paid.commission_asset == "BNB"
+        bnb = last_price(fake, "BNBUSDT")
+        assert events[1].fee == paid.commission * bnb
+        assert broker.commissions.total("BTC/USDT") == 0  # nothing taken from the BTC bought

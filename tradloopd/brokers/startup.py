@@ -64,6 +64,10 @@ class StartupReconciliation:
         return self.journal.account
 
     async def run(self) -> None:
+        for tracked in self.account.orders.open_orders():
+            if not any(self._routes_to(tracked.order.symbol, name) for name in self.brokers):
+                log.warning("order_not_reconciled", client_order_id=tracked.client_order_id,
+                            symbol=tracked.order.symbol, reason="no configured venue trades this symbol")
         for name, broker in self.brokers.items():
             await self._venue(name, broker)
         if self.problems:

@@ -50,6 +50,7 @@ from tradloopd.model import ZERO, Instrument, OrderType
 
 log = structlog.get_logger()
 NOT_FOUND = "the venue has no order with this client order id"
+RATE_TTL_NS = 300 * 1_000_000_000  # a fee token's price is asked again after five minutes
 
 
 @dataclass
@@ -80,7 +81,7 @@ class CcxtBroker:
         self._client: CcxtClient | None = None
         self._instruments: dict[str, Instrument] = {}
         self._watched: dict[str, Watched] = {}
-        self._rates: dict[str, Decimal | None] = {}
+        self._rates: dict[str, tuple[Decimal | None, int]] = {}  # pair -> (last price, when asked)
 
     # Session ------------------------------------------------------------------------------------
 
@@ -307,15 +308,16 @@ class CcxtBroker:
         return cost * rate
 
     async def _rate(self, currency: str, quote: str) -> Decimal | None:
-        """The last price of `currency` in `quote`, asked once per process (fees are small)."""
-        pair = f"{currency}/{quote}"
-        if pair not in self._rates:
+        """The last price of `currency` in `quote`, asked again after RATE_TTL_NS (fees are small)."""
+        pair, now = f"{currency}/{quote}", self._clock.now_ns()
+        cached = self._rates.get(pair)
+        if cached is None or now - cached[1] > RATE_TTL_NS:
             rate = None
             if pair in self.client.exchange.markets:
                 ticker = await self._retrying("fetch_ticker", pair)
                 rate = shapes.decimal_or_none(ticker.get("last"))
-            self._rates[pair] = rate
-        return self._rates[pair]
+            cached = self._rates[pair] = (rate, now)
+        return cached[0]
 
     # Reconciliation -----------------------------------------------------------------------------
 
