@@ -3,8 +3,9 @@
 `decide` is the one place that answers it. An order the venue supports natively is sent as it is
 (`Native`). An order it lacks but that the engine can run locally and send as simpler child orders
 (attached stop-loss/take-profit exits, and later trailing stops, OCO, TWAP...) is `Emulated`; the
-local emulation is not built yet, so the broker actor refuses those with the reason given here. An
-order that cannot be done at this venue at all is `Unsupported`.
+local emulation is not built yet, so the broker actor refuses those with the reason given here
+(the `Emulated` case of `BrokerVenueActor._submit` is where an emulator will take the order over).
+An order that cannot be done at this venue at all is `Unsupported`.
 
 Reduce-only on a venue without the flag (spot) is checked here against the position the journal
 holds: an order that only reduces it is sent without the flag (the venue cannot increase a spot
