@@ -176,3 +176,13 @@ async def test_an_outage_marks_the_venue_disconnected_until_it_answers(running, 
     await until(lambda: not running.actor.connected)
     fake.clear_faults()
     await until(lambda: running.actor.connected)
+
+
+async def test_a_cancel_lost_in_an_outage_is_sent_again_by_the_watcher(running, fake):
+    await running.submit(order("t-12", kind=OrderType.LIMIT, price=last_price(fake) - 500))
+    await running.next_event(OrderAccepted)
+    fake.fail("/api/v3/order", status=503, times=3)  # every attempt of the first cancel fails
+    await running.inbox.send(CancelOrder(client_order_id="t-12", symbol="BTC/USDT", ts_event=T0_NS))
+    assert (await running.next_event(OrderCanceled)).client_order_id == "t-12"
+    deletes = [r.status for r in fake.requests("/api/v3/order") if r.method == "DELETE"]
+    assert deletes == [503, 503, 503, 200]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import assert_never
 
 import structlog
 import trio
@@ -89,6 +90,7 @@ class BrokerVenueActor:
         self._suspect: dict[str, list[PositionDifference]] = {}
         self._halted_for: dict[str, list[PositionDifference]] = {}
         self._reported: set[str] = set()
+        self._cancels: set[str] = set()  # cancels the venue did not get (outage): sent again
         self._fills_seen = 0
 
     @property
@@ -115,6 +117,8 @@ class BrokerVenueActor:
                 await self._submit(order, message.ts_event)
             case CancelOrder():
                 await self._cancel(message)
+            case _:
+                assert_never(message)
 
     # Orders -------------------------------------------------------------------------------------
 
@@ -140,6 +144,8 @@ class BrokerVenueActor:
             case Native(order=native):
                 async with self._locks[venue]:
                     await self._emit(await self._submit_to(broker, native))
+            case decision:
+                assert_never(decision)
 
     async def _resend(self, tracked: TrackedOrder) -> None:
         """An order sent before a restart and offered again: find it, never send it twice (the
@@ -179,13 +185,16 @@ class BrokerVenueActor:
         venue = self.router.venue_for(tracked.order.symbol)
         async with self._locks[venue]:
             try:
-                events = await self.brokers[venue].cancel(command.client_order_id, tracked.order.symbol)
+                await self._cancel_at(venue, tracked)
             except VenueAuthError:
                 raise
-            except VenueError as exc:  # the watcher will see how the order ends
+            except VenueError as exc:  # the watcher sends it again until the order has ended
                 log.warning("cancel_failed", client_order_id=command.client_order_id, error=str(exc))
-                return
-            await self._emit(events)
+                self._cancels.add(command.client_order_id)
+
+    async def _cancel_at(self, venue: str, tracked: TrackedOrder) -> None:
+        await self._emit(await self.brokers[venue].cancel(tracked.client_order_id, tracked.order.symbol))
+        self._cancels.discard(tracked.client_order_id)
 
     async def _resolve(self, tracked: TrackedOrder) -> None:
         venue = self.router.venue_for(tracked.order.symbol)
@@ -248,6 +257,9 @@ class BrokerVenueActor:
         for tracked in self._open_orders(name):
             if tracked.status is OrderStatus.UNRESOLVED:
                 await self._resolve(tracked)
+            elif tracked.client_order_id in self._cancels:
+                await self._cancel_at(name, tracked)
+        self._cancels.intersection_update(t.client_order_id for t in self.account.orders.open_orders())
         await self._emit(await self.brokers[name].poll())
 
     def _open_orders(self, name: str) -> list[TrackedOrder]:
