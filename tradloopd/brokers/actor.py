@@ -86,16 +86,13 @@ class BrokerVenueActor:
         self.counters = Counters()
         self._locks = {name: trio.Lock() for name in self.brokers}
         self._up = dict.fromkeys(self.brokers, True)
+        self.connected = True  # every venue answers (the node's status shows it)
         self._fill_ids = {fill.fill_id for fill in account.fills}
         self._suspect: dict[str, list[PositionDifference]] = {}
         self._halted_for: dict[str, list[PositionDifference]] = {}
         self._reported: set[str] = set()
         self._cancels: set[str] = set()  # cancels the venue did not get (outage): sent again
         self._fills_seen = 0
-
-    @property
-    def connected(self) -> bool:
-        return all(self._up.values())
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         structlog.contextvars.bind_contextvars(actor="venue")
@@ -245,13 +242,17 @@ class BrokerVenueActor:
             except VenueError as exc:
                 if self._up[name]:
                     log.warning("venue_unavailable", venue=name, error=str(exc))
-                self._up[name] = False
+                self._set_up(name, False)
                 await trio.sleep(backoff.next_delay_s())
                 continue
             if not self._up[name]:
                 log.info("venue_available", venue=name)
-            self._up[name] = True
+            self._set_up(name, True)
             backoff.reset()
+
+    def _set_up(self, name: str, up: bool) -> None:
+        self._up[name] = up
+        self.connected = all(self._up.values())
 
     async def _poll(self, name: str) -> None:
         for tracked in self._open_orders(name):

@@ -43,6 +43,7 @@ from tradloopd.messages import (
     OrderCanceled,
     OrderEvent,
     OrderExpired,
+    OrderFilled,
     OrderRejected,
     OrderUnresolved,
 )
@@ -261,10 +262,10 @@ class CcxtBroker:
         return events
 
     async def _fills(self, client_order_id: str, symbol: str, raw: dict[str, Any], filled: Decimal, *,
-                     notional: bool) -> list[OrderEvent]:
+                     notional: bool) -> list[OrderFilled]:
         trades = await self._order_trades(symbol, raw)
         trades.sort(key=lambda t: (t.get("timestamp") or 0, str(t.get("id"))))
-        out: list[OrderEvent] = []
+        out: list[OrderFilled] = []
         done = ZERO
         for trade in trades:
             amount = shapes.decimal_or_none(trade.get("amount")) or ZERO
