@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import msgspec
 
 from tradloopd.brokers.ccxt.config import CcxtVenueConfig
+from tradloopd.brokers.ib.config import IbVenueConfig
 from tradloopd.brokers.reconcile import ReconcileSettings
 from tradloopd.errors import ConfigError
 from tradloopd.feeds.ccxt_feed import CcxtFeedConfig
@@ -113,6 +114,7 @@ class VenueSection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     simulator: SimulatorConfig = SimulatorConfig()
     instruments: dict[str, InstrumentSettings] = {}
     ccxt: dict[str, CcxtVenueConfig] = {}
+    ib: IbVenueConfig | None = None  # [venue.ib]: Interactive Brokers (every key in config/live-ib.toml)
     routes: list[str] = []
     poll_s: Annotated[float, msgspec.Meta(gt=0)] = 1.0
     resolve_grace_s: Annotated[float, msgspec.Meta(ge=0)] = 15.0
