@@ -44,7 +44,7 @@ async def confirm(pilot, app, key: str) -> None:  # type: ignore[no-untyped-def]
     await pilot.press("y")
 
 
-def test_denial_halt_flatten_resume_reach_the_daemon(daemon):
+def test_keys_reach_the_daemon_and_a_kill_9_is_survived(daemon):
     async def scenario(pilot, app):
         await attached(pilot, app)
         await until(pilot, app.state.open_positions, what="the churn strategy holds a position")
@@ -80,13 +80,7 @@ def test_denial_halt_flatten_resume_reach_the_daemon(daemon):
         await until(pilot, lambda: outcome(app) == "trading resumed", what="resume outcome")
         assert str((await asyncio.to_thread(ask, daemon, Status())).trading_state) == "active"
 
-    run(monitor_app(daemon.socket), scenario)
-
-
-def test_reconnects_after_kill_9_and_restart(daemon):
-    async def scenario(pilot, app):
-        await attached(pilot, app)
-        daemon.kill()
+        daemon.kill()  # one daemon start less than a test of its own
         await until(pilot, lambda: "DISCONNECTED since 01:00:00 UTC" in text_of(app, "#state-bar"),
                     what="disconnected shown")
         await asyncio.to_thread(daemon.start)

@@ -41,6 +41,7 @@ TRADING_ACTIONS = frozenset({"halt", "resume", "flatten_all", "flatten_one", "ca
 BOX_TITLES = {"system": "system", "dash-positions": "positions", "dash-orders": "working orders",
               "dash-fills": "latest fills", "dash-strategies": "strategies", "dash-actors": "actors"}
 NARROW_BELOW = 120  # columns: under this the dashboard stacks its panels and scrolls
+REFUSALS = frozenset({"bad_request", "not_found", "denied", "unavailable"})  # nothing was done
 ORDER_STATUS_FILTERS = [("working", "working"), ("finished", "finished"), ("all", "all"),
                         ("filled", "filled"), ("canceled", "canceled"), ("denied", "denied"),
                         ("rejected", "rejected")]
@@ -278,7 +279,11 @@ class MonitorApp(App[int]):
         try:
             return await self.link.request(request)
         except ControlError as exc:
-            self.show_outcome(f"{what} refused: {exc.message}", error=True)
+            if exc.code in REFUSALS:
+                self.show_outcome(f"{what} refused: {exc.message}", error=True)
+            else:  # timeout, internal, a lost connection: the command may or may not have taken effect
+                self.show_outcome(f"{what} failed ({exc.code}): {exc.message} — check orders and positions",
+                                  error=True)
             return None
 
     def _attached(self, what: str) -> bool:

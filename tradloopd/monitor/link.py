@@ -38,11 +38,12 @@ CLIENT_NAME = f"tradloopd.monitor/{__version__}"
 SUBSCRIPTION_BUFFER = 4096  # per topic, on the daemon's side
 YIELD_EVERY = 200  # updates applied between two yields to the UI's event loop
 RETRY_INITIAL_S, RETRY_MAX_S = 0.25, 2.0
+REQUEST_TIMEOUT_S = 35.0  # the daemon answers `timeout` itself after 30 s
 Connect = Callable[[Path], AbstractAsyncContextManager[AsyncioControlClient]]
 
 
 def _connect(path: Path) -> AbstractAsyncContextManager[AsyncioControlClient]:
-    return open_control_asyncio(path, client_name=CLIENT_NAME, timeout_s=10.0)
+    return open_control_asyncio(path, client_name=CLIENT_NAME, timeout_s=REQUEST_TIMEOUT_S)
 
 
 class DaemonLink:

@@ -23,6 +23,8 @@ from tradloopd.monitor.text import amount
 from tradloopd.protocol import Submit
 
 AMOUNT_FIELDS = ("quantity", "notional", "price", "trigger_price", "stop_loss", "take_profit")
+AMOUNT_HINTS = ("base units", "quote (market buy)", "limit, stop-limit", "stop, stop-limit", "optional",
+                "optional")
 LABELS = {
     "symbol": "symbol", "side": "side", "kind": "type", "quantity": "quantity", "notional": "notional",
     "price": "limit price", "trigger_price": "trigger", "tif": "tif", "stop_loss": "stop-loss",
@@ -123,18 +125,9 @@ class OrderForm(ModalScreen[Submit | None]):
                 yield Label(LABELS["tif"])
                 yield Select([(t.value, t.value) for t in TimeInForce if t is not TimeInForce.GTD],
                              value=TimeInForce.GTC.value, allow_blank=False, id="f-tif", compact=True)
-                yield Label(LABELS["quantity"])
-                yield text("quantity", placeholder="base units")
-                yield Label(LABELS["notional"])
-                yield text("notional", placeholder="quote (market buy)")
-                yield Label(LABELS["price"])
-                yield text("price", placeholder="limit, stop-limit")
-                yield Label(LABELS["trigger_price"])
-                yield text("trigger_price", placeholder="stop, stop-limit")
-                yield Label(LABELS["stop_loss"])
-                yield text("stop_loss", placeholder="optional")
-                yield Label(LABELS["take_profit"])
-                yield text("take_profit", placeholder="optional")
+                for name, hint in zip(AMOUNT_FIELDS, AMOUNT_HINTS, strict=True):
+                    yield Label(LABELS[name])
+                    yield text(name, placeholder=hint)
                 yield Label(LABELS["tag"])
                 yield text("tag", "manual")
             with Horizontal(classes="form-flags"):
