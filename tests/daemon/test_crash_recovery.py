@@ -51,8 +51,12 @@ def expected_state(messages: list[JournalMessage]) -> Account:
     return account
 
 
-def wait_until_settled(daemon, quiet_s: float = 1.0, timeout_s: float = 30.0) -> None:
-    """Until the journal has not grown for `quiet_s` (the market is frozen, so it will stop)."""
+def wait_until_settled(daemon, quiet_s: float = 2.5, timeout_s: float = 60.0) -> None:
+    """Until the journal has not grown for `quiet_s` (the market is frozen, so it will stop).
+
+    The feed's estimate of the exchange clock keeps running, so the candle that was forming at
+    the freeze is still delivered once the estimate passes its close (~1 s later): the quiet
+    period is longer than a candle plus a poll."""
     deadline = time.monotonic() + timeout_s
     last, since = -1, time.monotonic()
     while time.monotonic() < deadline:
