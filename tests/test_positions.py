@@ -163,8 +163,8 @@ def test_books_reconcile_exactly_with_the_fills(fills, marks):
     fees = sum((f.fee for f in fills), D(0))
     assert portfolio.fees_paid == fees
     assert portfolio.equity(marks) == initial + realized + unrealized - fees
-    # fee attribution to trades is exact only to Decimal's 28 digits (see the xfail above)
+    # fee pieces are cut to 10 decimals with the remainder on the last piece: exact
     open_fees = sum((lot.fee for p in portfolio.positions.values() for lot in p.lots), D(0))
     attributed = sum((t.fees for t in trades), D(0))
-    assert abs(attributed + open_fees - fees) < D("1e-20")
-    assert abs(sum((t.pnl for t in trades), D(0)) - (realized - attributed)) < D("1e-20")
+    assert attributed + open_fees == fees
+    assert sum((t.pnl for t in trades), D(0)) == realized - attributed
