@@ -89,8 +89,8 @@ def order_at(status: OrderStatus) -> TrackedOrder:
     return tracked
 
 
-def snapshot(tracked: TrackedOrder, *, skip: tuple[str, ...] = ()) -> dict[str, object]:
-    return {name: getattr(tracked, name) for name in TrackedOrder.__slots__ if name not in skip}
+def snapshot(tracked: TrackedOrder) -> dict[str, object]:
+    return {name: getattr(tracked, name) for name in TrackedOrder.__slots__}
 
 
 @pytest.mark.parametrize("status", list(PATHS))
