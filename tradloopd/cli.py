@@ -36,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_backtest(commands)
     _add_run(commands)
+    _add_monitor(commands)
     _add_report(commands)
     _add_data(commands)
     _add_demo(commands)
@@ -58,6 +59,24 @@ def _daemon(config: str, state_dir: str | None) -> int:
     from tradloopd.daemon import run_command
 
     return run_command(config, state_dir)
+
+
+def _add_monitor(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = commands.add_parser("monitor", help="watch and steer a running daemon (terminal UI)",
+                            description="A Textual terminal UI attached to a running daemon over its "
+                            "control socket.")
+    p.add_argument("--socket", metavar="PATH", help="the control socket (default: STATE_DIR/control.sock)")
+    p.add_argument("--state-dir", metavar="DIR",
+                   help="the daemon's state directory (default $TRADLOOPD_STATE_DIR or ./state)")
+    p.add_argument("--theme", choices=("dark", "light"), default=None,
+                   help="colours (default dark; t toggles)")
+    p.set_defaults(run=lambda a: _monitor(a.socket, a.state_dir, a.theme))
+
+
+def _monitor(socket: str | None, state_dir: str | None, theme: str | None) -> int:
+    from tradloopd.monitor import monitor_command
+
+    return monitor_command(socket, state_dir, theme)
 
 
 def _add_demo(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -152,7 +152,7 @@ class NodeControl:
             return rows[::-1]
 
         rows = await trio.to_thread.run_sync(read)
-        return [EquityRow(ts=ts, equity=Decimal(repr(eq)), cash=Decimal(repr(cash))) for ts, eq, cash in rows]
+        return [EquityRow(ts=ts, equity=_money(eq), cash=_money(cash)) for ts, eq, cash in rows]
 
     # Commands -----------------------------------------------------------------------------------
 
@@ -238,8 +238,7 @@ class NodeControl:
                     if row.symbol == message.symbol:
                         publish("positions", row)
         for point in equity:
-            publish("equity", EquityRow(ts=point.ts, equity=Decimal(repr(point.equity)),
-                                        cash=Decimal(repr(point.cash))))
+            publish("equity", EquityRow(ts=point.ts, equity=_money(point.equity), cash=_money(point.cash)))
 
     async def publish_status_every(self, interval_s: float = 1.0, *,
                                    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
@@ -294,3 +293,8 @@ class NodeControl:
             rows.append(RiskLimitRow(name=name.replace("_", "-"), limit=value, used=ZERO,
                                      detail="checked per order"))
         return rows
+
+
+def _money(value: float) -> Decimal:
+    """An equity mark (computed in floats) as a decimal without float noise: 8 decimals."""
+    return Decimal(repr(round(value, 8)))
