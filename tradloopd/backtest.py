@@ -81,9 +81,9 @@ def load_data(data: str | Path | Sequence[Any], symbols: Sequence[str], *,
     if _is_sample(data):
         return [load_sample(s) for s in (symbols or ["AAPL"])]
     items = [data] if isinstance(data, str | Path) else list(data)
-    missing = [str(item) for item in items if isinstance(item, str | Path) and not Path(item).exists()]
-    if missing:
-        raise DataError(f"data {', '.join(missing)}: not found (no such file or directory)")
+    absent = [str(item) for item in items if isinstance(item, str | Path) and not Path(item).exists()]
+    if absent:
+        raise DataError(f"data {', '.join(absent)}: not found (no such file or directory)")
     if items and all(isinstance(item, BarSeries) for item in items):
         series = list(items)
     elif len(items) == 1 and Path(items[0]).is_file():
