@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from venue_builders import D, Paper, fills
 
 from tradloopd.account import Account
@@ -45,38 +46,25 @@ def test_a_resting_limit_and_the_position_survive_a_restart():
     assert again.position() == 0
 
 
-def test_a_partly_filled_order_resumes_with_what_is_left():
+def test_a_partly_filled_order_resumes_with_what_is_left_and_new_fill_ids():
     paper = Paper(max_participation="0.5")
     paper.submit("a", "buy", 4, kind="limit", price=101)
     paper.bar(*FLAT, v=2)
     again = restarted(paper, max_participation="0.5")
     again.bar(*FLAT, v=100)
     assert again.position() == 4
+    assert [f.fill_id for f in fills(paper.events + again.events)] == ["a-1", "a-2"]
 
 
-def test_a_triggered_partly_filled_stop_limit_stays_triggered_after_a_restart():
+@pytest.mark.parametrize("fields", [
+    {"kind": "stop_limit", "trigger_price": 102, "price": 103},  # now a buy limit at 103
+    {"kind": "stop", "trigger_price": 102},  # now a market order
+])
+def test_a_triggered_partly_filled_stop_stays_triggered_after_a_restart(fields):
     paper = Paper(max_participation="0.5")
-    paper.submit("s", "buy", 4, kind="stop_limit", trigger_price=102, price=103)
-    paper.bar(100.0, 102.5, 99.0, 102.0, v=2)  # triggers at 102 and fills 1
-    again = restarted(paper, max_participation="0.5")
-    # below the trigger but within the limit: a working buy limit at 103 fills here
-    again.bar(101.0, 101.5, 100.5, 101.0, v=100)
-    assert again.position() == 4
-
-
-def test_a_triggered_partly_filled_stop_still_fills_its_rest_at_market_after_a_restart():
-    paper = Paper(max_participation="0.5")
-    paper.submit("s", "buy", 4, kind="stop", trigger_price=102)
+    paper.submit("s", "buy", 4, **fields)
     paper.bar(100.0, 102.5, 99.0, 102.0, v=2)  # triggers at 102 and fills 1
     again = restarted(paper, max_participation="0.5")
     (fill,) = fills(again.bar(101.0, 101.5, 100.5, 101.0, v=100))  # below the trigger again
     assert (fill.quantity, fill.price) == (3, D(101))
-
-
-def test_fill_ids_after_a_restart_never_repeat_a_journaled_one():
-    paper = Paper(max_participation="0.5")
-    paper.submit("a", "buy", 4, kind="limit", price=101)
-    paper.bar(*FLAT, v=2)
-    again = restarted(paper, max_participation="0.5")
-    again.bar(*FLAT, v=100)
-    assert [f.fill_id for f in fills(paper.events + again.events)] == ["a-1", "a-2"]
+    assert again.position() == 4
