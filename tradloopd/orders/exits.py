@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import msgspec
+
 from tradloopd.messages import Order
 from tradloopd.model import OrderType
 
@@ -18,17 +20,17 @@ def exit_orders(parent: Order, filled_qty: Decimal, ts: int) -> list[Order]:
     The two legs form a one-cancels-other pair: when one fills completely the other is canceled.
     """
     legs: list[Order] = []
-    common = {
-        "symbol": parent.symbol, "side": parent.side.opposite, "quantity": filled_qty,
-        "reduce_only": True, "parent_id": parent.client_order_id,
-        "strategy_id": parent.strategy_id, "ts_init": ts,
-    }
+    leg = Order(client_order_id=parent.client_order_id, symbol=parent.symbol,
+                side=parent.side.opposite, quantity=filled_qty, reduce_only=True,
+                parent_id=parent.client_order_id, strategy_id=parent.strategy_id, ts_init=ts)
     if parent.stop_loss is not None:
-        legs.append(Order(client_order_id=f"{parent.client_order_id}.sl", kind=OrderType.STOP,
-                          trigger_price=parent.stop_loss, tag="stop_loss", **common))
+        legs.append(msgspec.structs.replace(
+            leg, client_order_id=f"{parent.client_order_id}.sl", kind=OrderType.STOP,
+            trigger_price=parent.stop_loss, tag="stop_loss"))
     if parent.take_profit is not None:
-        legs.append(Order(client_order_id=f"{parent.client_order_id}.tp", kind=OrderType.LIMIT,
-                          price=parent.take_profit, tag="take_profit", **common))
+        legs.append(msgspec.structs.replace(
+            leg, client_order_id=f"{parent.client_order_id}.tp", kind=OrderType.LIMIT,
+            price=parent.take_profit, tag="take_profit"))
     return legs
 
 

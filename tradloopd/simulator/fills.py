@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from tradloopd.model import ZERO, Instrument, Liquidity, Side, TimeInForce, plain, to_decimal
 
 if TYPE_CHECKING:
+    from tradloopd.messages import Order
     from tradloopd.positions import Portfolio
     from tradloopd.simulator.venue import Simulator, Working
 
@@ -54,13 +55,10 @@ def plan_fill(sim: Simulator, working: Working, touch_price: Decimal,
     fee_rate = sim.config.taker_fee if taker else sim.config.maker_fee
     size = working.leaves
     if size is None:  # a notional order: sized now, at the fill price
-        assert order.notional is not None
-        size = notional_quantity(order.notional, price, fee_rate, instrument)
-        if size <= ZERO:
-            return f"notional {order.notional} buys less than one lot at {price}"
-        if size < instrument.min_size:
-            return (f"notional {order.notional} buys {plain(size)} at {price}, below the minimum "
-                    f"size {plain(instrument.min_size)}")
+        sized = _notional_size(order, price, fee_rate, instrument)
+        if isinstance(sized, str):
+            return sized
+        size = sized
     quantity = _fill_quantity(sim, working, size, capacity)
     if isinstance(quantity, str):
         return quantity
@@ -73,6 +71,19 @@ def plan_fill(sim: Simulator, working: Working, touch_price: Decimal,
         return problem
     return FillPlan(quantity, price, fee, Liquidity.TAKER if taker else Liquidity.MAKER,
                     size - quantity)
+
+
+def _notional_size(order: Order, price: Decimal, fee_rate: Decimal,
+                   instrument: Instrument) -> Decimal | str:
+    """The lots a notional order buys at `price`, or why it cannot buy any."""
+    assert order.notional is not None
+    size = notional_quantity(order.notional, price, fee_rate, instrument)
+    if size <= ZERO:
+        return f"notional {order.notional} buys less than one lot at {price}"
+    if size < instrument.min_size:
+        return (f"notional {order.notional} buys {plain(size)} at {price}, below the minimum "
+                f"size {plain(instrument.min_size)}")
+    return size
 
 
 def _fill_quantity(sim: Simulator, working: Working, size: Decimal,
