@@ -11,7 +11,7 @@ from tradloopd.config import load_backtest_config, load_run_config
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 LOADERS = {"backtest.toml": load_backtest_config, "paper.toml": load_run_config,
            "paper-demo.toml": load_run_config, "live-ib.toml": load_run_config,
-           "live-ccxt.toml": load_run_config}
+           "live-ccxt.toml": load_run_config, "paper-ib-demo.toml": load_run_config}
 
 
 def test_every_config_file_has_a_loader():

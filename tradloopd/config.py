@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -20,6 +21,7 @@ from tradloopd.brokers.ib.config import IbVenueConfig
 from tradloopd.brokers.reconcile import ReconcileSettings
 from tradloopd.errors import ConfigError
 from tradloopd.feeds.ccxt_feed import CcxtFeedConfig
+from tradloopd.feeds.ib_feed import IbFeedConfig
 from tradloopd.replay import InstrumentSettings, ReplaySettings
 from tradloopd.risk.guard import RiskLimits
 from tradloopd.simulator import SimulatorConfig
@@ -156,17 +158,42 @@ class ControlSection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     socket: str = "control.sock"  # relative to the state directory
 
 
+@dataclass(frozen=True)
+class AllFeeds:
+    """Every configured feed section together (`RunConfig.feed`): what the daemon trades."""
+
+    symbols: list[str]
+    warmup_bars: int
+
+
 class RunConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True,
                 rename="kebab"):
-    """A daemon configuration file (config/paper.toml)."""
+    """A daemon configuration file (config/paper.toml).
+
+    Bars come from one feed section or both: `[feed]` (ccxt, crypto) and `[ib-feed]` (Interactive
+    Brokers); each symbol from exactly one. `feed` is all of them together; `feeds` each by name.
+    """
 
     node: NodeSection = NodeSection()
-    feed: CcxtFeedConfig
+    ccxt_feed: CcxtFeedConfig | None = msgspec.field(default=None, name="feed")
+    ib_feed: IbFeedConfig | None = msgspec.field(default=None, name="ib-feed")
     strategies: list[StrategySection]
     venue: VenueSection = VenueSection()
     risk: RiskLimits = RiskLimits()
     control: ControlSection = ControlSection()
     credentials: CredentialsSection = CredentialsSection()
+
+    @property
+    def feeds(self) -> dict[str, CcxtFeedConfig | IbFeedConfig]:
+        """The configured feed sections by their name in the file ("feed", "ib-feed")."""
+        sections = {"feed": self.ccxt_feed, "ib-feed": self.ib_feed}
+        return {name: section for name, section in sections.items() if section is not None}
+
+    @property
+    def feed(self) -> AllFeeds:
+        feeds = list(self.feeds.values())
+        return AllFeeds(symbols=[s for f in feeds for s in f.symbols],
+                        warmup_bars=max((f.warmup_bars for f in feeds), default=0))
 
 
 def load_run_config(path: str | Path) -> RunConfig:
@@ -176,7 +203,24 @@ def load_run_config(path: str | Path) -> RunConfig:
         raise ConfigError(f"{path}: venue.cash: must be positive, got {config.venue.cash}")
     if not config.strategies:
         raise ConfigError(f"{path}: [[strategies]] is empty; configure at least one strategy")
+    _check_feeds(config, str(path))
     return config
+
+
+def _check_feeds(config: RunConfig, source: str) -> None:
+    """At least one feed; each symbol in one feed; the IB feed's own API client id."""
+    if not config.feeds:
+        raise ConfigError(f"{source}: no feed: configure [feed] (ccxt) or [ib-feed] (Interactive Brokers)")
+    if config.ccxt_feed is not None and config.ib_feed is not None:
+        both = sorted(set(config.ccxt_feed.symbols) & set(config.ib_feed.symbols))
+        if both:
+            raise ConfigError(f"{source}: ib-feed.symbols: {both} are in feed.symbols too; each symbol "
+                              "comes from one feed")
+    ib, venue = config.ib_feed, config.venue.ib
+    if ib is not None and venue is not None and (ib.host, ib.port, ib.client_id) == (
+            venue.host, venue.port, venue.client_id):
+        raise ConfigError(f"{source}: ib-feed.client-id: {ib.client_id} is venue.ib's client id too; give "
+                          "the feed its own (each connection to one TWS needs one)")
 
 
 def load_backtest_config(path: str | Path | None) -> BacktestConfig:

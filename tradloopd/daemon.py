@@ -79,17 +79,43 @@ def strategy_slots(config: RunConfig, source: str) -> list[StrategySlot]:
         if not hasattr(cls, "on_bar"):
             raise ConfigError(f"{where}: strategy {section.name} has no on_bar(); the daemon runs "
                               "per-bar strategies")
-        if section.timeframe not in config.feed.timeframes:
-            raise ConfigError(f"{where}: timeframe {section.timeframe!r} is not among the feed's "
-                              f"timeframes {config.feed.timeframes}")
         symbols = section.symbols or config.feed.symbols
-        unknown = set(symbols) - set(config.feed.symbols)
-        if unknown:
-            raise ConfigError(f"{where}: symbols {sorted(unknown)} are not in [feed] symbols")
+        _check_feed_of(config, where, symbols, section.timeframe)
         timeframe_ns = timeframe_ms(section.timeframe) * 1_000_000
         slots += [StrategySlot(cls, params, symbol, timeframe_ns, strategy_name(cls), section.timeframe)
                   for symbol in symbols]
     return slots
+
+
+def _check_feed_of(config: RunConfig, where: str, symbols: list[str], timeframe: str) -> None:
+    """Every symbol comes from a configured feed that has the strategy's timeframe."""
+    owners = {symbol: name for name, section in config.feeds.items() for symbol in section.symbols}
+    unknown = sorted(set(symbols) - set(owners))
+    if unknown:
+        feeds = " or ".join(f"[{name}]" for name in config.feeds)
+        raise ConfigError(f"{where}: symbols {unknown} are not in the symbols of {feeds}")
+    for symbol in symbols:
+        section = config.feeds[owners[symbol]]
+        if timeframe not in section.timeframes:
+            raise ConfigError(f"{where}: timeframe {timeframe!r} of {symbol} is not among "
+                              f"[{owners[symbol]}] timeframes {section.timeframes}")
+
+
+def build_feed(config: RunConfig, clock: WallClock):  # type: ignore[no-untyped-def]
+    """Every configured feed, run as one (`tradloopd.feeds.multi.MultiFeed`)."""
+    from tradloopd.feeds.multi import MultiFeed, SourceFeed
+
+    feeds: dict[str, tuple[SourceFeed, list[str]]] = {}
+    if config.ccxt_feed is not None:
+        from tradloopd.feeds.ccxt_feed import CcxtFeed
+
+        feeds["feed"] = (CcxtFeed(config.ccxt_feed, clock=clock), config.ccxt_feed.symbols)
+    if config.ib_feed is not None:
+        from tradloopd.feeds.ib_feed import IbFeed
+
+        contracts = config.venue.ib.contracts if config.venue.ib is not None else {}
+        feeds["ib-feed"] = (IbFeed(config.ib_feed, clock=clock, contracts=contracts), config.ib_feed.symbols)
+    return MultiFeed(feeds)
 
 
 async def _main(config: RunConfig, settings: NodeSettings, slots: list[StrategySlot], source: str) -> None:
@@ -99,7 +125,6 @@ async def _main(config: RunConfig, settings: NodeSettings, slots: list[StrategyS
 
 async def _serve(config: RunConfig, settings: NodeSettings, slots: list[StrategySlot], source: str) -> None:
     from tradloopd.actors.control import serve_control
-    from tradloopd.feeds.ccxt_feed import CcxtFeed
 
     clock = WallClock()
     broadcaster = Broadcaster()
@@ -112,7 +137,7 @@ async def _serve(config: RunConfig, settings: NodeSettings, slots: list[Strategy
     async with open_venue(config, settings, clock, source) as chosen:
         settings, venue = chosen  # live venues bring their own instruments
         wiring = await trio.to_thread.run_sync(build, settings, slots, clock, publish, venue)
-        feed = CcxtFeed(config.feed, clock=clock)
+        feed = build_feed(config, clock)
         await _warm_up(wiring.strategy.runners, feed, settings.warmup_bars, slots)
         socket_path = settings.state_dir / config.control.socket
         node = Node(settings, wiring, feed)
@@ -191,10 +216,11 @@ def _ready(settings: NodeSettings, socket_path: Path) -> None:
 
 
 async def _warm_up(runners, feed, bars: int, slots) -> None:  # type: ignore[no-untyped-def]
-    """Indicators start from the feed's recent closed candles, without trading on them."""
+    """Indicators start from the feed's recent closed candles (each feed's `warmup-bars`),
+    without trading on them."""
     if not bars:
         return
     for runner, slot in zip(runners, slots, strict=True):
-        history = await feed.history(runner.symbol, slot.timeframe, bars)
+        history = await feed.history(runner.symbol, slot.timeframe)
         used = runner.warm_up(history)
         log.info("strategy_warmed_up", strategy_id=runner.ctx.strategy_id, bars=used)

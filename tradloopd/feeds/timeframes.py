@@ -1,4 +1,7 @@
-"""Candle timeframes ("1s", "1m", "1h", ...) and their lengths, as ccxt and Binance spell them."""
+"""Candle timeframes ("1s", "1m", "1h", ...) and their lengths, as ccxt and Binance spell them.
+
+The sub-minute ones other than "1s" ("5s", ...) are bar sizes Interactive Brokers serves.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,10 @@ from tradloopd.errors import ConfigError
 
 TIMEFRAME_MS: dict[str, int] = {
     "1s": 1_000,
+    "5s": 5_000,
+    "10s": 10_000,
+    "15s": 15_000,
+    "30s": 30_000,
     "1m": 60_000,
     "3m": 180_000,
     "5m": 300_000,

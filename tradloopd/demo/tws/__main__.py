@@ -1,9 +1,9 @@
-"""`python -m tradloopd.demo.tws`: run the fake TWS until Ctrl-C, optionally with moving prices."""
+"""`python -m tradloopd.demo.tws`: run the fake TWS until Ctrl-C, optionally with prices moving along
+its historical bars (the ones a daemon's IB feed reads)."""
 
 from __future__ import annotations
 
 import argparse
-import random
 import signal
 import sys
 from decimal import Decimal
@@ -22,28 +22,26 @@ def _parser() -> argparse.ArgumentParser:
                         help=f"account code (default {DEFAULT_ACCOUNT})")
     parser.add_argument("--cash", type=Decimal, default=Decimal(1_000_000), help="starting USD cash")
     parser.add_argument("--walk-s", type=float, default=0.0,
-                        help="move every price by a random tick or two this often (0: prices stay put)")
-    parser.add_argument("--seed", type=int, default=7, help="random seed of the price walk")
+                        help="move every price along its historical bars this often (0: prices stay put)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the synthetic price paths and bars")
     return parser
 
 
-async def _walk(tws: FakeTws, every_s: float, rng: random.Random) -> None:
+async def _walk(tws: FakeTws, every_s: float) -> None:
     while True:
         await trio.sleep(every_s)
-        for listing in tws.exchange.listings:
-            step = listing.min_tick * rng.choice((-2, -1, 1, 2))
-            tws.set_price(listing.local_symbol or listing.symbol, max(listing.min_tick, tws.price(
-                listing.local_symbol or listing.symbol) + step))
+        tws.follow_bars()
 
 
 async def _main(args: argparse.Namespace) -> None:
-    tws = FakeTws(host=args.host, port=args.port, account=args.account, cash={"USD": args.cash})
+    tws = FakeTws(host=args.host, port=args.port, account=args.account, cash={"USD": args.cash},
+                  seed=args.seed)
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with open_fake_tws(tws), trio.open_nursery() as nursery:
             print(f"fake TWS listening on {tws.host}:{tws.port}, account {tws.account} (Ctrl-C to stop)",
                   flush=True)
             if args.walk_s > 0:
-                nursery.start_soon(_walk, tws, args.walk_s, random.Random(args.seed))
+                nursery.start_soon(_walk, tws, args.walk_s)
             async for _ in signals:
                 nursery.cancel_scope.cancel()
                 break

@@ -26,7 +26,9 @@ REQ_ACCOUNT_UPDATES = 6
 REQ_EXECUTIONS = 7
 REQ_IDS = 8
 REQ_CONTRACT_DETAILS = 9
+REQ_HISTORICAL_DATA = 20
 REQ_AUTO_OPEN_ORDERS = 15
+CANCEL_HISTORICAL_DATA = 25
 REQ_ALL_OPEN_ORDERS = 16
 REQ_MANAGED_ACCTS = 17
 REQ_CURRENT_TIME = 49
@@ -46,6 +48,7 @@ NAMES = {
     CANCEL_ORDER: "cancelOrder", REQ_OPEN_ORDERS: "reqOpenOrders",
     REQ_ACCOUNT_UPDATES: "reqAccountUpdates", REQ_EXECUTIONS: "reqExecutions", REQ_IDS: "reqIds",
     REQ_CONTRACT_DETAILS: "reqContractDetails", REQ_AUTO_OPEN_ORDERS: "reqAutoOpenOrders",
+    REQ_HISTORICAL_DATA: "reqHistoricalData", CANCEL_HISTORICAL_DATA: "cancelHistoricalData",
     REQ_ALL_OPEN_ORDERS: "reqAllOpenOrders", REQ_MANAGED_ACCTS: "reqManagedAccts",
     REQ_CURRENT_TIME: "reqCurrentTime", REQ_GLOBAL_CANCEL: "reqGlobalCancel",
     REQ_MARKET_DATA_TYPE: "reqMarketDataType", REQ_POSITIONS: "reqPositions",
@@ -172,3 +175,32 @@ def read_executions_request(fields: list[str]) -> ExecutionQuery:
     r.skip(1)  # exchange
     return ExecutionQuery(req_id=req_id, client_id=client_id, account=account, since=since,
                           symbol=symbol, sec_type=sec_type, side=r.text() if r.left else "")
+
+
+class HistoricalQuery(msgspec.Struct, frozen=True, kw_only=True):
+    """A reqHistoricalData (message 20) as the fake reads it."""
+
+    req_id: int
+    contract: ContractQuery
+    end: str  # endDateTime: "" for now, else "yyyymmdd hh:mm:ss [zone]" or "yyyymmdd-hh:mm:ss" (UTC)
+    bar_size: str  # barSizeSetting, like "1 min"
+    duration: str  # durationStr, like "3600 S"
+    use_rth: bool
+    what_to_show: str
+    format_date: int  # 1: text dates, 2: epoch seconds
+    keep_up_to_date: bool
+
+
+def read_historical_request(fields: list[str]) -> HistoricalQuery:
+    """Parse a reqHistoricalData as `ib_async` sends it to server version 176 (no version field)."""
+    r = FieldReader(fields)
+    req_id = r.integer()
+    contract = read_contract(r)
+    r.skip(1)  # includeExpired
+    end, bar_size, duration, use_rth, what = r.text(), r.text(), r.text(), r.flag(), r.text()
+    format_date = r.integer(1)
+    if contract.sec_type == "BAG":
+        raise WireError("historical data of combo (BAG) contracts is not served by the fake TWS")
+    return HistoricalQuery(req_id=req_id, contract=contract, end=end, bar_size=bar_size, duration=duration,
+                           use_rth=use_rth, what_to_show=what, format_date=format_date,
+                           keep_up_to_date=r.flag())

@@ -23,6 +23,7 @@ PORTFOLIO_VALUE = 7
 ACCT_UPDATE_TIME = 8
 NEXT_VALID_ID = 9
 CONTRACT_DATA = 10
+HISTORICAL_DATA = 17
 EXECUTION_DATA = 11
 MANAGED_ACCTS = 15
 CURRENT_TIME = 49
@@ -255,3 +256,11 @@ def account_update_multi(req_id: int, account: str, key: str, value: str, curren
 
 def account_update_multi_end(req_id: int) -> Message:
     return [ACCOUNT_UPDATE_MULTI_END, 1, req_id]
+
+
+def historical_data(req_id: int, start: str, end: str, bars: list[Message]) -> Message:
+    """Bars answering a reqHistoricalData; each bar is date, open, high, low, close, volume, WAP, count."""
+    message: Message = [HISTORICAL_DATA, req_id, start, end, len(bars)]
+    for bar in bars:
+        message += bar
+    return message

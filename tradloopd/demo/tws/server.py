@@ -6,8 +6,10 @@ client sent from `requests`. It speaks the TWS API at server version 176: the ha
 (nextValidId, managedAccounts), the requests `IB.connectAsync` sends to synchronise (positions,
 open and completed orders, account updates, account updates multi, executions), contract details,
 placeOrder / cancelOrder with openOrder, orderStatus, execDetails and commissionReport, positions,
-account values and the account summary. Like TWS it refuses a second connection with a client id
-in use (error 326) and counts clients that send more than 50 messages a second (error 100).
+account values, the account summary, and historical bars (`history`: synthetic, deterministic per
+contract and time; `follow_bars` moves prices along them). Like TWS it refuses a second connection
+with a client id in use (error 326) and counts clients that send more than 50 messages a second
+(error 100).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from tradloopd.demo.tws.account import Account
 from tradloopd.demo.tws.catalog import DEFAULT_LISTINGS, Listing, match
 from tradloopd.demo.tws.exchange import Exchange, Outgoing
 from tradloopd.demo.tws.faults import FaultPlan, LoggedRequest, RequestLog
+from tradloopd.demo.tws.history import HistoricalData
 from tradloopd.demo.tws.outbound import Message
 from tradloopd.demo.tws.wire import (
     HANDSHAKE_PREFIX,
@@ -85,7 +88,7 @@ class FakeTws:
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, clock: Clock | None = None,
                  account: str = DEFAULT_ACCOUNT, listings: tuple[Listing, ...] = DEFAULT_LISTINGS,
-                 cash: dict[str, Decimal] | None = None) -> None:
+                 cash: dict[str, Decimal] | None = None, seed: int = 7) -> None:
         self.host = host
         self.port = port
         self.clock = clock if clock is not None else WallClock()
@@ -93,6 +96,7 @@ class FakeTws:
         self.requests = RequestLog()
         self.exchange = Exchange(clock=self.clock, listings=listings, faults=self.faults,
                                  account=Account(account, cash or {"USD": Decimal(1_000_000)}))
+        self.history = HistoricalData(listings, self.clock, seed=seed)
         self.internal_errors: list[str] = []
         self.pacing_violations = 0
         self.connections = 0
@@ -113,9 +117,11 @@ class FakeTws:
             req.REQ_POSITIONS: self._positions, req.REQ_ACCOUNT_UPDATES: self._account_updates,
             req.REQ_ACCOUNT_UPDATES_MULTI: self._account_updates_multi,
             req.REQ_ACCOUNT_SUMMARY: self._account_summary, req.REQ_GLOBAL_CANCEL: self._global_cancel,
+            req.REQ_HISTORICAL_DATA: self._historical_data,
         }
         self._ignored = {req.CANCEL_POSITIONS, req.CANCEL_ACCOUNT_SUMMARY, req.CANCEL_ACCOUNT_UPDATES_MULTI,
-                         req.REQ_AUTO_OPEN_ORDERS, req.REQ_MARKET_DATA_TYPE, req.CANCEL_MKT_DATA}
+                         req.REQ_AUTO_OPEN_ORDERS, req.REQ_MARKET_DATA_TYPE, req.CANCEL_MKT_DATA,
+                         req.CANCEL_HISTORICAL_DATA}
 
     @property
     def account(self) -> str:
@@ -142,6 +148,12 @@ class FakeTws:
     def set_price(self, symbol: str, price: Decimal | str) -> None:
         """Move a contract's price; orders it reaches fill and their clients are told."""
         self._route(self.exchange.set_price(self.listing(symbol).con_id, Decimal(price)))
+
+    def follow_bars(self) -> None:
+        """Move every price to its historical bars' price now, so orders fill where bars trade."""
+        now = self.clock.now_ns()
+        for listing in self.exchange.listings:
+            self._route(self.exchange.set_price(listing.con_id, self.history.price(listing, now)))
 
     def drop_connections(self) -> None:
         """Close every client connection now (TWS crashed or the network broke)."""
@@ -345,6 +357,20 @@ class FakeTws:
         for (client_id, order_id), order in list(self.exchange.orders.items()):
             if order.status in ("PreSubmitted", "Submitted"):
                 self._route(self.exchange.cancel(client_id, order_id))
+
+    def _historical_data(self, session: Session, fields: list[str]) -> None:
+        try:
+            query = req.read_historical_request(fields)
+        except (WireError, ValueError) as exc:
+            req_id = FieldReader(fields).integer()
+            session.send(outbound.error(req_id, 321, f"Error validating request: {exc}"))
+            return
+        found = match(self.exchange.listings, query.contract)
+        if len(found) != 1:
+            session.send(outbound.error(query.req_id, 200, "No security definition has been found for the "
+                                        "request"))
+            return
+        session.send(self.history.answer(query, found[0], trio.current_time()))
 
     def _positions(self, session: Session, fields: list[str]) -> None:
         for listing, holding in self.exchange.account.positions():
