@@ -65,7 +65,8 @@ class FakeDaemon:
         self.deny_submit = ""  # a risk-guard reason: submits are denied with it
         self.refuse: dict[type, Error] = {}  # request type -> the error it gets
         self.hello_error: Error | None = None  # refuse every client at hello (peer uid check)
-        self._loop = asyncio.new_event_loop()
+        # a plain loop, whatever policy another test's import of trio_asyncio installed
+        self._loop: asyncio.AbstractEventLoop = asyncio.SelectorEventLoop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
         self._server: asyncio.AbstractServer | None = None

@@ -28,7 +28,10 @@ def run(app: MonitorApp, scenario: Scenario, *, size: tuple[int, int] = (120, 36
         async with app.run_test(size=size) as pilot:
             await scenario(pilot, app)
 
-    asyncio.run(main())
+    # A plain selector loop, not the policy's: once trio_asyncio is imported (by other tests in
+    # this process) the policy would hand out loops that need the Trio greenlet.
+    with asyncio.Runner(loop_factory=asyncio.SelectorEventLoop) as runner:
+        runner.run(main())
 
 
 async def until(pilot: Pilot, predicate: Callable[[], bool], *, timeout_s: float = 10.0,
