@@ -48,7 +48,7 @@ def backtest(
                               slippage_bps=slippage_bps)
     series = load_data(data, symbols, clean=clean)
     if _is_sample(data):
-        settings = _whole_shares(settings, series)
+        settings = whole_shares(settings, series)
     replay = Replay(cls, chosen, series, settings).run()
     return summarize(replay, _run_info(cls, chosen, series, settings, data))
 
@@ -105,7 +105,7 @@ def _is_sample(data: object) -> bool:
     return isinstance(data, str) and data == SAMPLE
 
 
-def _whole_shares(settings: ReplaySettings, series: Sequence[BarSeries]) -> ReplaySettings:
+def whole_shares(settings: ReplaySettings, series: Sequence[BarSeries]) -> ReplaySettings:
     """The sample is US stocks: trade whole shares unless the settings say otherwise."""
     instruments = dict(settings.instruments)
     for s in series:

@@ -97,7 +97,8 @@ class Replay:
         self.account = Account(settings.cash)
         self.risk = RiskGuard(settings.risk)
         self.journal: list[Message] = []
-        self.fill_bars: list[int] = []  # merged bar position of each fill, for the equity curve
+        # per fill: its merged bar position, and the exact cash and position after it as floats
+        self.fill_points: list[tuple[int, float, float]] = []
         self.marks: dict[str, float] = {}
         self.simulator = Simulator(settings.simulator, self.instruments, settings.cash, self.marks)
         self.ids = OrderIds(settings.node_id)
@@ -270,8 +271,14 @@ class Replay:
             self.journal.append(event)
             self.account.apply(event)
             if isinstance(event, OrderFilled):
-                self.fill_bars.append(self._position)
+                self.record_fill(event)
             self._notify(event)
+
+    def record_fill(self, fill: OrderFilled) -> None:
+        """Note where the fill happened and the cash and position it left (for the curve)."""
+        portfolio = self.account.portfolio
+        self.fill_points.append((self._position, float(portfolio.cash),
+                                 float(portfolio.positions[fill.symbol].qty)))
 
     def _notify(self, event: OrderEvent) -> None:
         tracked = self.account.orders.get(event.client_order_id)

@@ -1,8 +1,8 @@
 """What a finished replay produced: the equity curve, trades, metrics, and the output files.
 
 The curve is marked at every bar close on the merged timeline (one point per distinct close
-time). Cash and positions at each point come from exact running sums of the fills, converted to
-floats only for the curve, so the last point equals the exact final equity to float precision.
+time). Cash and positions at each point are the account's exact values after each fill, noted as
+floats when the fill was booked, so the last point equals the exact final equity to float precision.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def summarize(replay: Replay, run_info: dict[str, Any] | None = None) -> Backtes
     initial = float(replay.settings.cash)
     curve = EquityCurve(ts=ts, equity=equity, cash=cash, exposure=exposure, initial_cash=initial)
     benchmark = buy_and_hold(np.column_stack(list(closes.values())), initial)
-    trades = _trade_log(replay.account.trades, replay)
+    trades = trade_log(replay.account.trades, replay)
     portfolio = replay.account.portfolio
     metrics = compute_metrics(curve, trades, fees_paid=float(portfolio.fees_paid),
                               traded_notional=float(portfolio.traded_notional), benchmark=benchmark)
@@ -66,16 +66,15 @@ def _curve_arrays(replay: Replay) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     n = len(order)
     lanes = replay.lanes
     lane_of = _lane_of_position(replay)
-    fill_k = np.asarray(replay.fill_bars, dtype=np.int64)
-    cash_after, qty_after = _running_totals(replay)
-    cash = _step(n, fill_k, cash_after, float(replay.settings.cash))
+    fill_k, cash_after, qty_after = fill_arrays(replay)
+    cash = step(n, fill_k, cash_after, float(replay.settings.cash))
     equity, gross = cash.copy(), np.zeros(n)
     closes: dict[str, np.ndarray] = {}
     fill_symbols = np.array([f.symbol for f in replay.account.fills], dtype=object)
     for s, lane in enumerate(lanes):
         mark = _marks_on_timeline(lane_of, s, lane.series.close, order, replay)
         own = fill_symbols == lane.symbol
-        qty = _step(n, fill_k[own], qty_after[own], 0.0)
+        qty = step(n, fill_k[own], qty_after[own], 0.0)
         held = np.where(qty != 0, qty * np.nan_to_num(mark), 0.0)
         equity += held
         gross += np.abs(held)
@@ -104,21 +103,16 @@ def _marks_on_timeline(lane_of: np.ndarray, s: int, close: np.ndarray, order: np
     return np.where(idx >= 0, values[np.maximum(idx, 0)], np.nan)
 
 
-def _running_totals(replay: Replay) -> tuple[np.ndarray, np.ndarray]:
-    """Exact cash after each fill, and the position of the fill's symbol after it, as floats."""
-    cash = replay.settings.cash
-    positions: dict[str, Decimal] = {}
-    cash_after, qty_after = [], []
-    for fill in replay.account.fills:
-        signed = fill.quantity if fill.side is Side.BUY else -fill.quantity
-        cash -= signed * fill.price + fill.fee
-        positions[fill.symbol] = positions.get(fill.symbol, ZERO) + signed
-        cash_after.append(float(cash))
-        qty_after.append(float(positions[fill.symbol]))
-    return np.asarray(cash_after, dtype=np.float64), np.asarray(qty_after, dtype=np.float64)
+def fill_arrays(replay: Replay) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per fill: merged bar position, cash after it, and its symbol's position after it."""
+    points = replay.fill_points
+    n = len(points)
+    return (np.fromiter((p[0] for p in points), dtype=np.int64, count=n),
+            np.fromiter((p[1] for p in points), dtype=np.float64, count=n),
+            np.fromiter((p[2] for p in points), dtype=np.float64, count=n))
 
 
-def _step(n: int, at: np.ndarray, values: np.ndarray, initial: float) -> np.ndarray:
+def step(n: int, at: np.ndarray, values: np.ndarray, initial: float) -> np.ndarray:
     """A series that holds `initial`, then each value from its position on (last one wins)."""
     out = np.full(n, initial)
     if len(at):
@@ -130,7 +124,7 @@ def _step(n: int, at: np.ndarray, values: np.ndarray, initial: float) -> np.ndar
     return out
 
 
-def _trade_log(trades: list[Trade], replay: Replay) -> TradeLog:
+def trade_log(trades: list[Trade], replay: Replay) -> TradeLog:
     from tradloopd.analytics.inputs import TradeLog
 
     symbols = np.array([t.symbol for t in trades], dtype=object)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tradloopd.messages import OrderFilled
-from tradloopd.model import Liquidity, to_decimal
+from tradloopd.model import Liquidity, Side, to_decimal
 from tradloopd.simulator.fills import buying_power_problem, notional_quantity, taker_price
 from tradloopd.targets import TargetOrder, target_order
 
@@ -35,35 +35,50 @@ def unsupported(replay: Replay) -> str | None:
 
 
 def run_vector(replay: Replay, order: np.ndarray) -> None:
-    """Fill the replay's account from its lanes' target changes, in merged time order."""
+    """Fill the replay's account from its lanes' target changes, in merged time order.
+
+    Every value the walk needs (closes and targets at the signal bars, opens and times at the
+    fill bars) is read from the arrays in bulk first, so the walk itself touches only Python
+    numbers: it runs per target change, not per bar.
+    """
     position_of = np.empty(len(order), dtype=np.int64)
     position_of[order] = np.arange(len(order))
     offsets = np.cumsum([0] + [len(lane.series) for lane in replay.lanes])
     lane_positions = [position_of[offsets[s]:offsets[s + 1]] for s in range(len(replay.lanes))]
-    keys, lanes, rows = [], [], []
+    columns: list[list[np.ndarray]] = [[], [], [], [], []]  # key, lane, price, target, ts
     for s, lane in enumerate(replay.lanes):
         assert lane.follower is not None
-        signal_rows = lane.follower.change_rows()
-        signal_rows = signal_rows[signal_rows < len(lane.series) - 1]
+        signal = lane.follower.change_rows()
+        signal = signal[signal < len(lane.series) - 1]
+        fill = signal + 1
+        n = len(signal)
         positions = lane_positions[s]
+        series = lane.series
         # at one bar the fill (matching) comes before the signal (the strategy): key = 2k + kind
-        keys += [positions[signal_rows] * 2 + 1, positions[signal_rows + 1] * 2]
-        lanes += [np.full(2 * len(signal_rows), s)]
-        rows += [signal_rows, signal_rows + 1]
-    key = np.concatenate(keys)
+        for column, part in zip(columns, (
+                (positions[signal] * 2 + 1, positions[fill] * 2), (np.full(2 * n, s),),
+                (series.close[signal], series.open[fill]),
+                (lane.follower.values[signal], np.zeros(n)), (series.ts[signal], series.ts[fill])),
+                strict=True):
+            column.extend(part)
+    key, lanes, prices, targets, times = (np.concatenate(c) for c in columns)
     sort = np.argsort(key, kind="stable")
+    _walk(replay, lane_positions, *(a[sort].tolist() for a in (key, lanes, prices, targets, times)))
+
+
+def _walk(replay: Replay, lane_positions: list[np.ndarray], keys: list[int], lanes: list[int],
+          prices: list[float], targets: list[float], times: list[int]) -> None:
     run = _VectorRun(replay, lane_positions)
     pending: dict[int, tuple[str, TargetOrder]] = {}
-    for k2, s, row in zip(key[sort].tolist(), np.concatenate(lanes)[sort].tolist(),
-                          np.concatenate(rows)[sort].tolist(), strict=True):
+    next_id = replay.ids.next
+    for k2, s, price, target, ts in zip(keys, lanes, prices, targets, times, strict=True):
         k, is_signal = divmod(k2, 2)
-        if not is_signal:
-            if s in pending:
-                run.fill(k, replay.lanes[s], row, *pending.pop(s))
-            continue
-        wanted = run.decide(k, s, row)
-        if wanted is not None:
-            pending[s] = (replay.ids.next(), wanted)
+        if is_signal:
+            wanted = run.decide(k, s, price, target)
+            if wanted is not None:
+                pending[s] = (next_id(), wanted)
+        elif s in pending:
+            run.fill(k, replay.lanes[s], price, ts, *pending.pop(s))
 
 
 class _VectorRun:
@@ -73,6 +88,9 @@ class _VectorRun:
         self.portfolio = replay.account.portfolio
         self.config = replay.settings.simulator
         self.single = len(replay.lanes) == 1
+        self.fills = replay.account.fills
+        self.trades = replay.account.trades
+        self.fill_points = replay.fill_points
 
     def marks_before(self, k: int) -> dict[str, float]:
         """Each held symbol's close on its last bar merged before position k."""
@@ -89,24 +107,24 @@ class _VectorRun:
                 marks[lane.symbol] = float(lane.series.close[row])
         return marks
 
-    def decide(self, k: int, s: int, row: int) -> TargetOrder | None:
+    def decide(self, k: int, s: int, close: float, target: float) -> TargetOrder | None:
         lane = self.replay.lanes[s]
         follower = lane.follower
         assert follower is not None
-        close = float(lane.series.close[row])
         equity = 0.0
         if follower.unit == "fraction":
             marks = self.marks_before(k)
             marks[lane.symbol] = close
             equity = self.portfolio.marked_equity(marks)
-        return target_order(float(follower.values[row]), follower.unit,
-                            self.portfolio.qty(lane.symbol), equity, close, lane.ctx.instrument)
+        return target_order(target, follower.unit, self.portfolio.qty(lane.symbol), equity, close,
+                            lane.ctx.instrument)
 
-    def fill(self, k: int, lane: Lane, row: int, client_order_id: str, wanted: TargetOrder) -> None:
+    def fill(self, k: int, lane: Lane, open_: float, ts: int, client_order_id: str,
+             wanted: TargetOrder) -> None:
         config = self.config
         instrument = lane.ctx.instrument
-        price = taker_price(to_decimal(float(lane.series.open[row])), wanted.side,
-                            config.slippage_bps, instrument)
+        side = wanted.side
+        price = taker_price(to_decimal(open_), side, config.slippage_bps, instrument)
         quantity = wanted.quantity
         if quantity is None:
             assert wanted.notional is not None
@@ -114,18 +132,21 @@ class _VectorRun:
         if quantity <= 0 or quantity < instrument.min_size:
             return
         fee = quantity * price * config.taker_fee
-        marks = {sym: to_decimal(v) for sym, v in self.marks_before(k).items()}
-        if buying_power_problem(self.portfolio, marks, lane.symbol, wanted.side, quantity, price,
-                                fee, config.leverage):
-            return
+        held = self.portfolio.qty(lane.symbol)
+        grows = not held or (held > 0) == (side is Side.BUY)
+        if grows:
+            marks = {sym: to_decimal(v) for sym, v in self.marks_before(k).items()}
+            if buying_power_problem(self.portfolio, marks, lane.symbol, side, quantity, price, fee,
+                                    config.leverage):
+                return
         fill = OrderFilled(
-            client_order_id=client_order_id, fill_id=f"{client_order_id}-1", symbol=lane.symbol,
-            side=wanted.side, quantity=quantity, price=price, fee=fee,
-            liquidity=Liquidity.TAKER, ts_event=int(lane.series.ts[row]),
+            client_order_id=client_order_id, fill_id=client_order_id + "-1", symbol=lane.symbol,
+            side=side, quantity=quantity, price=price, fee=fee, liquidity=Liquidity.TAKER,
+            ts_event=ts,
         )
-        account = self.replay.account
-        account.fills.append(fill)
-        trades = self.portfolio.apply(fill)
+        self.fills.append(fill)
+        portfolio = self.portfolio
+        trades = portfolio.apply(fill)
         if trades:
-            account.trades.extend(trades)
-        self.replay.fill_bars.append(k)
+            self.trades.extend(trades)
+        self.fill_points.append((k, float(portfolio.cash), float(portfolio.positions[lane.symbol].qty)))

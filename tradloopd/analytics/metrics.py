@@ -46,7 +46,7 @@ def compute_metrics(
     values |= _risk_stats(curve, r)
     values["calmar"] = ret.calmar(values["cagr"], values["max_drawdown"])
     values |= trade_stats(trades)
-    values |= _activity_stats(curve, fees_paid, traded_notional)
+    values |= activity_stats(curve, fees_paid, traded_notional)
     values |= _benchmark(r, benchmark, total_return, ppy)
     return {key: _clean(values[key]) for key in METRIC_KEYS}
 
@@ -88,7 +88,7 @@ def _risk_stats(curve: EquityCurve, r: np.ndarray) -> Metrics:
     return values
 
 
-def _activity_stats(curve: EquityCurve, fees_paid: float, traded_notional: float) -> Metrics:
+def activity_stats(curve: EquityCurve, fees_paid: float, traded_notional: float) -> Metrics:
     if len(curve) == 0:
         return {"exposure_time": None, "avg_exposure": None, "turnover": None,
                 "annual_turnover": None, "fees_paid": fees_paid}

@@ -19,10 +19,10 @@ from tradloopd.analytics import returns as ret
 from tradloopd.analytics.catalog import METRIC_KEYS
 from tradloopd.analytics.drawdown import drawdown_stats
 from tradloopd.analytics.inputs import EquityCurve, TradeLog
-from tradloopd.analytics.metrics import _activity_stats  # the same definition, not a copy
+from tradloopd.analytics.metrics import activity_stats
 from tradloopd.analytics.periods import periods_per_year, years_spanned
 from tradloopd.analytics.trades import trade_stats
-from tradloopd.model import Side
+from tradloopd.results import fill_arrays, step, trade_log
 
 if TYPE_CHECKING:
     from tradloopd.replay import Replay
@@ -50,16 +50,15 @@ def replay_curve(replay: Replay) -> tuple[EquityCurve, TradeLog]:
         return result.curve, result.trades
     series = replay.lanes[0].series
     n = len(series)
-    fill_k = np.asarray(replay.fill_bars, dtype=np.int64)
-    cash_after, qty_after = _running_totals(replay)
+    fill_k, cash_after, qty_after = fill_arrays(replay)
     initial = float(replay.settings.cash)
-    cash = _step(n, fill_k, cash_after, initial)
-    held = _step(n, fill_k, qty_after, 0.0) * series.close
+    cash = step(n, fill_k, cash_after, initial)
+    held = step(n, fill_k, qty_after, 0.0) * series.close
     equity = cash + held
     exposure = np.divide(np.abs(held), equity, out=np.zeros(n), where=equity > 0)
     curve = EquityCurve(ts=replay.merged_ts, equity=equity, cash=cash, exposure=exposure,
                         initial_cash=initial)
-    return curve, _trade_log(replay)
+    return curve, trade_log(replay.account.trades, replay)
 
 
 def lean_metrics(curve: EquityCurve, trades: TradeLog, *, fees_paid: float, traded_notional: float,
@@ -80,7 +79,7 @@ def lean_metrics(curve: EquityCurve, trades: TradeLog, *, fees_paid: float, trad
         (_RETURNS, lambda: _return_stats(curve)),
         (_DRAWDOWN, lambda: _drawdown(curve)),
         (_TRADES, lambda: trade_stats(trades)),
-        (_ACTIVITY, lambda: _activity_stats(curve, fees_paid, traded_notional)),
+        (_ACTIVITY, lambda: activity_stats(curve, fees_paid, traded_notional)),
     )
     if "calmar" in wanted:
         wanted = {*wanted, "cagr", "max_drawdown"}
@@ -129,47 +128,3 @@ def _plain(value: float | int | None) -> float | int | None:
     if value is None or isinstance(value, int | np.integer):
         return None if value is None else int(value)
     return ret.finite(value)
-
-
-def _running_totals(replay: Replay) -> tuple[np.ndarray, np.ndarray]:
-    cash = replay.settings.cash
-    qty = cash - cash
-    cash_after, qty_after = [], []
-    for fill in replay.account.fills:
-        signed = fill.quantity if fill.side is Side.BUY else -fill.quantity
-        cash -= signed * fill.price + fill.fee
-        qty += signed
-        cash_after.append(float(cash))
-        qty_after.append(float(qty))
-    return np.asarray(cash_after, dtype=np.float64), np.asarray(qty_after, dtype=np.float64)
-
-
-def _step(n: int, at: np.ndarray, values: np.ndarray, initial: float) -> np.ndarray:
-    out = np.full(n, initial)
-    if len(at):
-        idx = np.full(n, -1)
-        idx[at] = np.arange(len(at))
-        np.maximum.accumulate(idx, out=idx)
-        seen = idx >= 0
-        out[seen] = values[idx[seen]]
-    return out
-
-
-def _trade_log(replay: Replay) -> TradeLog:
-    trades = replay.account.trades
-    if not trades:
-        return TradeLog.empty()
-    ts = replay.lanes[0].series.ts
-    entry = np.array([t.entry_ts for t in trades], dtype=np.int64)
-    exit_ = np.array([t.exit_ts for t in trades], dtype=np.int64)
-    return TradeLog(
-        symbol=np.array([t.symbol for t in trades], dtype=object),
-        side=np.array([1 if t.side is Side.BUY else -1 for t in trades], dtype=np.int8),
-        entry_ts=entry, exit_ts=exit_,
-        qty=np.array([float(t.quantity) for t in trades]),
-        entry_price=np.array([float(t.entry_price) for t in trades]),
-        exit_price=np.array([float(t.exit_price) for t in trades]),
-        pnl=np.array([float(t.pnl) for t in trades]),
-        fees=np.array([float(t.fees) for t in trades]),
-        bars_held=np.searchsorted(ts, exit_) - np.searchsorted(ts, entry),
-    )

@@ -70,7 +70,7 @@ def prepare(strategy: str | type, data: Any = "sample", *, symbols: Sequence[str
             fee: float | None = None, slippage_bps: float | None = None,
             clean: bool = False) -> Inputs:
     """Load the strategy and bars, and apply the overrides, exactly as `backtest()` does."""
-    from tradloopd.backtest import SAMPLE, _whole_shares, load_data, with_overrides
+    from tradloopd.backtest import SAMPLE, whole_shares, load_data, with_overrides
     from tradloopd.replay import ReplaySettings
     from tradloopd.strategy import load_strategy
 
@@ -84,7 +84,7 @@ def prepare(strategy: str | type, data: Any = "sample", *, symbols: Sequence[str
         data = SAMPLE
     series = load_data(data, symbols, clean=clean)
     if isinstance(data, str) and data == SAMPLE:
-        settings = _whole_shares(settings, series)  # the same whole-share rule as backtest()
+        settings = whole_shares(settings, series)  # the same whole-share rule as backtest()
     return Inputs(cls, reference, series, settings)
 
 
