@@ -63,7 +63,8 @@ class ReplaySettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
 class Lane:
     """One (strategy, symbol) pair: the strategy instance, its context, and the bars it reads."""
 
-    __slots__ = ("symbol", "series", "strategy", "ctx", "on_bar", "follower", "tf_ns")
+    __slots__ = ("symbol", "series", "strategy", "ctx", "on_bar", "on_fill", "on_order", "follower",
+                 "tf_ns")
 
     def __init__(self, series: BarSeries, strategy: object, ctx: Context,
                  follower: TargetFollower | None) -> None:
@@ -75,6 +76,8 @@ class Lane:
         self.on_bar: Callable[[Bar, Context], None] = (
             follower.on_bar if follower is not None else strategy.on_bar  # type: ignore[attr-defined]
         )
+        self.on_fill = getattr(strategy, "on_fill", None)
+        self.on_order = getattr(strategy, "on_order", None)
         self.tf_ns = series.timeframe_ns
 
 
@@ -106,6 +109,7 @@ class Replay:
         self._strategy: Lane | None = None  # the lane whose strategy code is running, if any
         self.lanes = [self._lane(s) for s in self.series]
         self._by_strategy = {lane.ctx.strategy_id: lane for lane in self.lanes}
+        self._hooked = any(lane.on_fill or lane.on_order for lane in self.lanes)
 
     def _lane(self, series: BarSeries) -> Lane:
         strategy = self.strategy_cls(self.params)
@@ -281,12 +285,13 @@ class Replay:
                                  float(portfolio.positions[fill.symbol].qty)))
 
     def _notify(self, event: OrderEvent) -> None:
+        if not self._hooked:
+            return
         tracked = self.account.orders.get(event.client_order_id)
         lane = self._by_strategy.get(tracked.order.strategy_id) if tracked else None
         if lane is None:
             return
-        name = "on_fill" if isinstance(event, OrderFilled) else "on_order"
-        hook = getattr(lane.strategy, name, None)
+        hook = lane.on_fill if isinstance(event, OrderFilled) else lane.on_order
         if hook is not None:
             outer, self._strategy = self._strategy, lane
             hook(event, lane.ctx)
