@@ -9,6 +9,7 @@ actor) takes them from there, so the strategy code is the same in both.
 
 from __future__ import annotations
 
+import array
 import math
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -69,8 +70,9 @@ class Context:
         self._columns = columns
 
     def values_as_lists(self) -> None:
-        """Hold the indicator series as Python lists, the fastest per-bar reads (for replay)."""
-        self._values = {k: v.tolist() if isinstance(v, np.ndarray) else list(v)
+        """Hold the indicator series as compact `array('d')`s (for replay): reads as fast as a
+        list's (each gives a plain float) at a quarter of a list's memory."""
+        self._values = {k: array.array("d", np.ascontiguousarray(v, dtype=np.float64).tobytes())
                         for k, v in self._values.items()}
 
     def indicator(self, name: str, ago: int = 0) -> float:
