@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import time
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
 
 import msgspec
@@ -36,6 +37,15 @@ class TimeInForce(enum.StrEnum):
     FOK = "fok"
     GTD = "gtd"
     DAY = "day"
+
+
+class VolumeProfile(enum.StrEnum):
+    """The shape of the volume a VWAP order follows over its duration (see docs/orders.md)."""
+
+    FLAT = "flat"  # evenly, as a TWAP
+    U = "u"  # more at the start and the end, as a stock's trading day
+    FRONT = "front"  # most at the start, falling evenly to nothing
+    BACK = "back"  # rising evenly from nothing to most at the end
 
 
 class OrderStatus(enum.StrEnum):
@@ -84,9 +94,12 @@ class TradingState(enum.StrEnum):
 
 
 class Instrument(msgspec.Struct, frozen=True, kw_only=True):
-    """What the venue accepts for one symbol: price tick, lot size, minimum size and notional.
+    """What the venue accepts for one symbol: price tick, lot size, minimum size and notional,
+    and when its trading day ends (DAY orders expire then).
 
-    A zero increment means "any precision" (used when a data file does not tell the tick).
+    A zero increment means "any precision" (used when a data file does not tell the tick). The
+    session closes at `session_close` local time in `timezone` (an IANA name); the default, midnight
+    UTC, suits markets that trade around the clock.
     """
 
     symbol: str
@@ -94,6 +107,8 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True):
     size_increment: Decimal = ZERO
     min_size: Decimal = ZERO
     min_notional: Decimal = ZERO
+    session_close: time = time(0)
+    timezone: str = "UTC"
 
     def round_price(self, price: Decimal, *, up: bool) -> Decimal:
         """Round to the tick, up (towards a buyer's worse price) or down."""

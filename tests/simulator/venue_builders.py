@@ -43,12 +43,13 @@ class Paper:
 
     def __init__(self, *, cash: object = 100_000, tick: Decimal = TICK, lot: Decimal = Decimal(0),
                  min_size: Decimal = Decimal(0), symbols: tuple[str, ...] = ("X",),
-                 **config: object) -> None:
+                 instruments: list[Instrument] | None = None, **config: object) -> None:
         for name in ("maker_fee", "taker_fee", "slippage_bps", "leverage", "max_participation"):
             if config.get(name) is not None:
                 config[name] = D(config[name])
-        instruments = {s: Instrument(symbol=s, price_increment=tick, size_increment=lot,
-                                     min_size=min_size) for s in symbols}
+        by_symbol = {s: Instrument(symbol=s, price_increment=tick, size_increment=lot,
+                                   min_size=min_size) for s in symbols}
+        instruments = by_symbol | {i.symbol: i for i in instruments or []}
         self.last: dict[str, float] = {}
         self.sim = Simulator(SimulatorConfig(**config), instruments, D(cash), self.last)  # type: ignore[arg-type]
         self.minute = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tradloopd.errors import InvariantError
-from tradloopd.messages import Order, OrderDenied, OrderEvent, OrderFilled
+from tradloopd.messages import Order, OrderDenied, OrderEvent, OrderFilled, OrderPlaced
 from tradloopd.model import OrderStatus
 from tradloopd.orders.exits import exit_orders, has_exits
 from tradloopd.orders.state import TrackedOrder
@@ -46,7 +46,12 @@ class OrderLedger:
 
         An intent that is still INITIALIZED when a venue event arrives was evidently sent: it is
         marked submitted first (the journal records intents, then either a denial or venue events).
+        A child order the emulator placed (`OrderPlaced`) is added here, as submitted.
         """
+        if isinstance(event, OrderPlaced):
+            child = self.add(event.order)
+            self.mark_submitted(child.client_order_id, event.ts_event)
+            return child
         tracked = self._require(event.client_order_id)
         if tracked.status is OrderStatus.INITIALIZED and not isinstance(event, OrderDenied):
             self.mark_submitted(event.client_order_id, event.ts_event)

@@ -5,8 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import assert_never
 
+import msgspec
+
 from tradloopd.errors import IllegalTransition
 from tradloopd.messages import (
+    AlgoFilled,
     Order,
     OrderAccepted,
     OrderCanceled,
@@ -14,11 +17,14 @@ from tradloopd.messages import (
     OrderEvent,
     OrderExpired,
     OrderFilled,
+    OrderModified,
+    OrderPlaced,
     OrderRejected,
     OrderTriggered,
     OrderUnresolved,
 )
 from tradloopd.model import ZERO, OrderStatus, OrderType, Side, TimeInForce
+from tradloopd.orders.catalogue import catalogue_problem
 
 S = OrderStatus
 _STOPS = frozenset({OrderType.STOP, OrderType.STOP_LIMIT})
@@ -33,6 +39,9 @@ ALLOWED_FROM: dict[type, frozenset[OrderStatus]] = {
     OrderCanceled: _OPEN,
     OrderExpired: frozenset({S.ACCEPTED, S.TRIGGERED, S.PARTIALLY_FILLED}),
     OrderUnresolved: frozenset({S.SUBMITTED}),
+    OrderPlaced: frozenset({S.INITIALIZED}),
+    OrderModified: frozenset({S.ACCEPTED, S.TRIGGERED, S.PARTIALLY_FILLED}),
+    AlgoFilled: frozenset({S.ACCEPTED, S.TRIGGERED, S.PARTIALLY_FILLED}),
 }
 
 
@@ -54,7 +63,7 @@ def order_problem(order: Order) -> str | None:
     if needs_price != (order.price is not None):
         return f"{kind} order {'needs' if needs_price else 'takes no'} limit price"
     needs_trigger = kind in _STOPS
-    if needs_trigger != (order.trigger_price is not None):
+    if needs_trigger != (order.trigger_price is not None) and (not needs_trigger or order.trail is None):
         return f"{kind} order {'needs' if needs_trigger else 'takes no'} trigger price"
     for name, value in (("price", order.price), ("trigger_price", order.trigger_price),
                         ("stop_loss", order.stop_loss), ("take_profit", order.take_profit)):
@@ -64,6 +73,9 @@ def order_problem(order: Order) -> str | None:
         return "GTD orders need expire_ts, and only GTD orders take one"
     if order.post_only and kind is not OrderType.LIMIT:
         return "post-only applies to limit orders only"
+    if order.algo is not None or order.trail is not None or order.if_touched or order.combo is not None \
+            or order.oca_group is not None or order.oto_parent is not None:
+        return catalogue_problem(order)
     return None
 
 
@@ -128,6 +140,12 @@ class TrackedOrder:
                 self.status = S.EXPIRED
             case OrderFilled():
                 self._fill(event)
+            case OrderPlaced():
+                self.status = S.SUBMITTED
+            case OrderModified():
+                self._modify(event)
+            case AlgoFilled():
+                self._progress(event)
             case _:
                 assert_never(event)
         self.ts_last = event.ts_event  # last: a refused fill (it raises) changes nothing
@@ -145,6 +163,36 @@ class TrackedOrder:
             self.sized_qty = self.filled_qty + fill.leaves_qty
         done = fill.quantity == leaves if leaves is not None else not fill.leaves_qty
         self.status = S.FILLED if done else S.PARTIALLY_FILLED
+
+
+    def _modify(self, change: OrderModified) -> None:
+        """New terms: a moved trigger or limit, a cut quantity; an activated trail follows at once."""
+        order = self.order
+        trail = order.trail
+        if change.activated and trail is not None:
+            trail = msgspec.structs.replace(trail, activation=None)
+        quantity = order.quantity if change.quantity is None else change.quantity
+        if quantity is not None and quantity < self.filled_qty:
+            raise IllegalTransition(f"order {self.client_order_id}: quantity cut to {quantity} below "
+                                    f"the {self.filled_qty} filled")
+        self.order = msgspec.structs.replace(
+            order, quantity=quantity, trail=trail,
+            trigger_price=order.trigger_price if change.trigger_price is None else change.trigger_price,
+            price=order.price if change.price is None else change.price)
+        if quantity is not None and self.filled_qty and self.filled_qty == quantity:
+            self.status = S.FILLED
+
+    def _progress(self, fill: AlgoFilled) -> None:
+        """A child's fill counts toward this (parent) order: filled quantity, cost, fees."""
+        leaves = self.leaves_qty
+        if fill.quantity <= ZERO or (leaves is not None and fill.quantity > leaves):
+            raise IllegalTransition(
+                f"order {self.client_order_id}: child fill of {fill.quantity} with {leaves} left"
+            )
+        self.filled_qty += fill.quantity
+        self.filled_cost += fill.quantity * fill.price
+        self.fees += fill.fee
+        self.status = S.FILLED if fill.quantity == leaves else S.PARTIALLY_FILLED
 
 
 _STATUS_OF: dict[type, OrderStatus] = {

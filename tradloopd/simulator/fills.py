@@ -50,8 +50,9 @@ def plan_fill(sim: Simulator, working: Working, touch_price: Decimal,
     price = touch_price
     if taker:
         price = taker_price(price, order.side, sim.config.slippage_bps, instrument)
-        if order.price is not None and limit_like:
-            price = min(price, order.price) if order.side is Side.BUY else max(price, order.price)
+        limit = working.price
+        if limit is not None and limit_like:
+            price = min(price, limit) if order.side is Side.BUY else max(price, limit)
     fee_rate = sim.config.taker_fee if taker else sim.config.maker_fee
     size = working.leaves
     if size is None:  # a notional order: sized now, at the fill price

@@ -2,7 +2,9 @@
 
 Orders are acted on in the order the path reaches them (ties: the order accepted first). An exit
 leg spawned by a fill joins the walk from the price where its parent filled, so a stop-loss can
-trigger later in the same bar. Fill prices, fees and quantities follow `fills.py`.
+trigger later in the same bar. Fill prices, fees and quantities follow `fills.py`. Trailing
+triggers move at each path point (`trailing.py`); a moved trigger is announced with
+`OrderModified` before the order's next event and at the end of the bar.
 
 The bar's four path points are converted to exact Decimals once per bar (only bars with working
 orders get here), so order prices and bar prices are compared in one exact domain.
@@ -21,6 +23,7 @@ from tradloopd.messages import (
     OrderEvent,
     OrderExpired,
     OrderFilled,
+    OrderModified,
     OrderTriggered,
 )
 from tradloopd.model import OrderType, TimeInForce, to_decimal
@@ -46,6 +49,7 @@ class BarWalk:
             else sim.instruments[bar.symbol].floor_size(to_decimal(bar.volume) * cap)
         )
         self._steps = 0
+        self.trailing = sim.trailing > 0  # any trailing order at all: follow the path points
 
     def run(self) -> list[OrderEvent]:
         bar = self.bar
@@ -60,9 +64,13 @@ class BarWalk:
                         mode=self.sim.config.intrabar, position_sign=(position > 0) - (position < 0))
         for a, b in itertools.pairwise(path):
             self._walk(a, b)
+        if self.trailing:
+            self._follow(path[-1])
         for working in self.book:
             working.new = False
             working.fresh = False
+            if working.trail is not None and working.trail.moved:
+                self._announce(working)
         return self.events
 
     def _expire(self) -> None:
@@ -81,6 +89,8 @@ class BarWalk:
                 self._cancel(working, f"{working.order.tif} not filled at arrival")
 
     def _walk(self, a: Decimal, b: Decimal) -> None:
+        if self.trailing:
+            self._follow(a)
         current = a
         while (found := self._next_touch(current, b)) is not None:
             working, price = found
@@ -100,7 +110,7 @@ class BarWalk:
             return None
         for working in self.book:
             order = working.order
-            price = touch(order.kind, order.side, order.price, order.trigger_price,
+            price = touch(order.kind, order.side, working.price, working.trigger, working.trigger_side,
                           working.triggered, a, b, through=through)
             if price is None:
                 continue
@@ -109,8 +119,26 @@ class BarWalk:
                 best = (key[0], key[1], working, price)
         return None if best is None else (best[2], best[3])
 
+    def _follow(self, point: Decimal) -> None:
+        """The price is at a point of the path: every trailing order here follows it."""
+        for working in self.book:
+            if working.trail is not None and not working.triggered:
+                working.trail.follow(working, point)
+
+    def _announce(self, working: Working) -> None:
+        """Say where a trailing order's trigger (and limit) stands now, and whether it activated."""
+        trail = working.trail
+        assert trail is not None
+        self.events.append(OrderModified(
+            client_order_id=working.order.client_order_id, ts_event=self.ts,
+            trigger_price=working.trigger, price=working.price if trail.offset is not None else None,
+            activated=trail.activated))
+        trail.moved = trail.activated = False
+
     def _act(self, working: Working, price: Decimal) -> None:
         order = working.order
+        if working.trail is not None and working.trail.moved:
+            self._announce(working)
         if order.kind is OrderType.STOP:
             working.triggered = True  # from now on a market order, also for a rest the cap left
         if order.kind is OrderType.STOP_LIMIT and not working.triggered:

@@ -34,21 +34,22 @@ def bar_path(
 
 
 def touch(
-    kind: OrderType, side: Side, price: Decimal | None, trigger: Decimal | None, triggered: bool,
-    a: Decimal, b: Decimal, *, through: bool,
+    kind: OrderType, side: Side, price: Decimal | None, trigger: Decimal | None, trigger_side: Side,
+    triggered: bool, a: Decimal, b: Decimal, *, through: bool,
 ) -> Decimal | None:
     """The first price on the move a -> b (a == b: the single point a) where the order acts.
 
     Returns `a` when the order is already marketable (or its stop already crossed) at `a`; the
     order's own price when the move reaches it; None when the move does not reach it. A limit
     "reached" means touched, or crossed strictly when `through` is set. A triggered stop is a
-    market order: what it did not fill when triggered fills wherever the price is.
+    market order: what it did not fill when triggered fills wherever the price is. The trigger is
+    reached as a stop of `trigger_side` is (the other side for if-touched orders); an order without
+    a trigger yet (a trailing stop waiting for its activation price) is not reached.
     """
     if kind is OrderType.MARKET or (kind is OrderType.STOP and triggered):
         return a
     if kind is OrderType.STOP or (kind is OrderType.STOP_LIMIT and not triggered):
-        assert trigger is not None
-        return _stop_touch(side, trigger, a, b)
+        return None if trigger is None else _stop_touch(trigger_side, trigger, a, b)
     assert price is not None
     return _limit_touch(side, price, a, b, through=through)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -27,10 +26,12 @@ from tradloopd.messages import (
 )
 from tradloopd.model import ZERO, Instrument, OrderStatus, OrderType, Side, TimeInForce
 from tradloopd.orders.exits import exit_orders, has_exits
+from tradloopd.orders.sessions import session_end
 from tradloopd.orders.state import TrackedOrder, order_problem
 from tradloopd.positions import Portfolio
 from tradloopd.simulator.matching import BarWalk
 from tradloopd.simulator.path import IntrabarMode
+from tradloopd.simulator.trailing import Trailing
 
 _NO_EVENTS: list[OrderEvent] = []
 _RESTING = frozenset({OrderStatus.ACCEPTED, OrderStatus.TRIGGERED, OrderStatus.PARTIALLY_FILLED})
@@ -50,11 +51,17 @@ class SimulatorConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
 
 
 class Working:
-    """An order resting at the venue: what is left of it and where it stands in its life."""
+    """An order resting at the venue: what is left of it and where it stands in its life.
 
-    __slots__ = ("order", "leaves", "filled", "triggered", "fresh", "new", "seq", "fills")
+    `price` and `trigger` are the order's own, except that a trailing order's move (`trail`);
+    `trigger_side` is the side whose stop rule the trigger follows: the order's own side for a
+    stop, the other side for an if-touched order (a buy if-touched triggers as the price falls).
+    """
 
-    def __init__(self, order: Order, seq: int) -> None:
+    __slots__ = ("order", "leaves", "filled", "triggered", "fresh", "new", "seq", "fills", "price",
+                 "trigger", "trigger_side", "trail")
+
+    def __init__(self, order: Order, seq: int, trail: Trailing | None = None) -> None:
         self.order = order
         self.leaves: Decimal | None = order.quantity  # None: a notional order not yet sized
         self.filled = ZERO
@@ -63,6 +70,12 @@ class Working:
         self.new = True  # has not seen a bar yet (IOC/FOK are decided at their first bar's open)
         self.seq = seq
         self.fills = 0
+        self.price = order.price
+        self.trigger = order.trigger_price
+        self.trigger_side = order.side.opposite if order.if_touched else order.side
+        self.trail = trail
+        if trail is not None:
+            trail.start(self)
 
 
 class Simulator:
@@ -78,6 +91,7 @@ class Simulator:
         self.last = last  # last close per symbol, kept current by whoever feeds the bars
         self._seen: set[str] = set()
         self._seq = 0
+        self.trailing = 0  # how many working orders trail (the walk moves their triggers)
 
     def restore(self, orders: list[TrackedOrder], fills: list[OrderFilled]) -> None:
         """Rebuild after a restart: the account from the journaled fills, and every order the
@@ -89,7 +103,7 @@ class Simulator:
         for tracked in orders:
             self._seen.add(tracked.client_order_id)
             if tracked.status in _RESTING:
-                working = self.add_working(_with_day_expiry(tracked.order, tracked.order.ts_init))
+                working = self.add_working(self._with_day_expiry(tracked.order, tracked.order.ts_init))
                 working.leaves = tracked.leaves_qty
                 working.filled = tracked.filled_qty
                 working.fills = fill_counts[tracked.client_order_id]  # fill ids carry on
@@ -111,14 +125,18 @@ class Simulator:
         reason = order_problem(order) or self._venue_problem(order)
         if reason is not None:
             return [OrderRejected(client_order_id=coid, reason=reason, ts_event=ts)]
-        self.add_working(_with_day_expiry(order, ts))
+        self.add_working(self._with_day_expiry(order, ts))
         return [OrderAccepted(client_order_id=coid, venue_order_id=f"SIM-{self._seq}",
                               ts_event=ts)]
 
     def add_working(self, order: Order) -> Working:
         self._seq += 1
         self._seen.add(order.client_order_id)
-        working = Working(order, self._seq)
+        trail = None
+        if order.trail is not None:
+            trail = Trailing(order, order.trail, self.instruments[order.symbol])
+            self.trailing += 1
+        working = Working(order, self._seq, trail)
         self.books.setdefault(order.symbol, []).append(working)
         self.by_id[order.client_order_id] = working
         return working
@@ -126,6 +144,8 @@ class Simulator:
     def remove(self, working: Working) -> None:
         self.books[working.order.symbol].remove(working)
         del self.by_id[working.order.client_order_id]
+        if working.trail is not None:
+            self.trailing -= 1
 
     def cancel(self, client_order_id: str, ts: int, reason: str = "canceled") -> list[OrderEvent]:
         working = self.by_id.get(client_order_id)
@@ -164,8 +184,11 @@ class Simulator:
                        f"{instrument.size_increment}"
             if order.quantity < instrument.min_size:
                 return f"quantity {order.quantity} is below the minimum {instrument.min_size}"
-        for name in ("price", "trigger_price", "stop_loss", "take_profit"):
-            value = getattr(order, name)
+        prices = [(name, getattr(order, name)) for name in ("price", "trigger_price", "stop_loss",
+                                                              "take_profit")]
+        if order.trail is not None:
+            prices += [("trail amount", order.trail.amount), ("trail activation", order.trail.activation)]
+        for name, value in prices:
             if value is not None and instrument.round_price(value, up=False) != value:
                 return f"{name} {value} is not a multiple of the tick {instrument.price_increment}"
         if order.post_only and order.price is not None and self._marketable(order, order.price):
@@ -182,14 +205,8 @@ class Simulator:
         kind = working.order.kind
         return kind is OrderType.LIMIT or (kind is OrderType.STOP_LIMIT and working.triggered)
 
-
-def _with_day_expiry(order: Order, ts: int) -> Order:
-    """A DAY order expires at the end of the UTC day it was submitted on."""
-    if order.tif is TimeInForce.DAY and order.expire_ts is None:
-        return msgspec.structs.replace(order, expire_ts=_next_utc_midnight(ts))
-    return order
-
-
-def _next_utc_midnight(ts: int) -> int:
-    day = datetime.fromtimestamp(ts / 1e9, tz=UTC).date() + timedelta(days=1)
-    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1_000_000_000
+    def _with_day_expiry(self, order: Order, ts: int) -> Order:
+        """A DAY order expires at its instrument's next session close (default: UTC midnight)."""
+        if order.tif is TimeInForce.DAY and order.expire_ts is None:
+            return msgspec.structs.replace(order, expire_ts=session_end(ts, self.instruments[order.symbol]))
+        return order
