@@ -48,9 +48,10 @@ class MaCross(Strategy):
     def signals(self, frame: object) -> Targets:
         fast = frame["fast"].to_numpy()  # type: ignore[index]
         slow = frame["slow"].to_numpy()  # type: ignore[index]
-        before_fast, before_slow = np.roll(fast, 1), np.roll(slow, 1)
-        before_fast[:1] = before_slow[:1] = np.nan
-        up = (fast > slow) & (before_fast <= before_slow)
-        down = (fast < slow) & (before_fast >= before_slow)
-        state = np.where(up, 1.0, np.where(down, 0.0, np.nan))
-        return fraction(state) if self.p.qty is None else units(state * self.p.qty)
+        now, before = slice(1, None), slice(None, -1)  # bar i and bar i-1 (NaN compares False)
+        state = np.full(len(fast), np.nan)
+        state[now][(fast[now] > slow[now]) & (fast[before] <= slow[before])] = 1.0
+        state[now][(fast[now] < slow[now]) & (fast[before] >= slow[before])] = 0.0
+        if self.p.qty is not None:
+            state *= self.p.qty
+        return fraction(state) if self.p.qty is None else units(state)

@@ -123,7 +123,7 @@ class Replay:
         )
         follower = None
         if self.style == "signal":
-            frame = series.to_frame().assign(**values)
+            frame = series.to_frame(values)
             check = self.settings.check_lookahead
             follower = TargetFollower(evaluate(strategy.signals, frame, check=check, name=name))
         return Lane(series, strategy, ctx, follower)

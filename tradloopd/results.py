@@ -62,16 +62,18 @@ def summarize(replay: Replay, run_info: dict[str, Any] | None = None) -> Backtes
 
 def _curve_arrays(replay: Replay) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
                                             dict[str, np.ndarray]]:
+    """ts, equity, cash, exposure and each symbol's close, one point per distinct close time."""
+    if len(replay.lanes) == 1:
+        return _single_lane_curve(replay)
     order, ts_event = replay.merged_order, replay.merged_ts
     n = len(order)
-    lanes = replay.lanes
     lane_of = _lane_of_position(replay)
     fill_k, cash_after, qty_after = fill_arrays(replay)
     cash = step(n, fill_k, cash_after, float(replay.settings.cash))
     equity, gross = cash.copy(), np.zeros(n)
     closes: dict[str, np.ndarray] = {}
     fill_symbols = np.array([f.symbol for f in replay.account.fills], dtype=object)
-    for s, lane in enumerate(lanes):
+    for s, lane in enumerate(replay.lanes):
         mark = _marks_on_timeline(lane_of, s, lane.series.close, order, replay)
         own = fill_symbols == lane.symbol
         qty = step(n, fill_k[own], qty_after[own], 0.0)
@@ -83,6 +85,22 @@ def _curve_arrays(replay: Replay) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     exposure = np.divide(gross, equity, out=np.zeros(n), where=equity > 0)
     return (ts_event[last], equity[last], cash[last], exposure[last],
             {sym: c[last] for sym, c in closes.items()})
+
+
+def _single_lane_curve(replay: Replay) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                                   dict[str, np.ndarray]]:
+    """One symbol: every bar is its own close time, and its closes are the marks (no copies)."""
+    series = replay.lanes[0].series
+    n = len(series)
+    fill_k, cash_after, qty_after = fill_arrays(replay)
+    cash = step(n, fill_k, cash_after, float(replay.settings.cash))
+    held = step(n, fill_k, qty_after, 0.0)
+    held *= series.close
+    equity = cash + held
+    np.abs(held, out=held)
+    exposure = np.divide(held, equity, out=held, where=equity > 0)
+    exposure[equity <= 0] = 0.0
+    return replay.merged_ts, equity, cash, exposure, {series.symbol: series.close}
 
 
 def _lane_of_position(replay: Replay) -> np.ndarray:
@@ -113,15 +131,16 @@ def fill_arrays(replay: Replay) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def step(n: int, at: np.ndarray, values: np.ndarray, initial: float) -> np.ndarray:
-    """A series that holds `initial`, then each value from its position on (last one wins)."""
-    out = np.full(n, initial)
-    if len(at):
-        idx = np.full(n, -1)
-        idx[at] = np.arange(len(at))
-        np.maximum.accumulate(idx, out=idx)
-        seen = idx >= 0
-        out[seen] = values[idx[seen]]
-    return out
+    """A series that holds `initial`, then each value from its position on (last one wins).
+
+    `at` is non-decreasing (fills are noted in the order they happen); one allocation of n.
+    """
+    if not len(at):
+        return np.full(n, initial)
+    last = np.append(at[1:] != at[:-1], True)
+    at, values = at[last], values[last]
+    counts = np.diff(np.concatenate(([0], at, [n])))
+    return np.repeat(np.concatenate(([initial], values)), counts)
 
 
 def trade_log(trades: list[Trade], replay: Replay) -> TradeLog:

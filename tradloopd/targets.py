@@ -128,8 +128,11 @@ class TargetFollower:
 
     def change_rows(self) -> np.ndarray:
         """Rows whose target differs from the previous row's (flat before row 0)."""
-        previous = np.concatenate(([0.0], self.values[:-1]))
-        return np.flatnonzero(self.values != previous)
+        values = self.values
+        changed = np.empty(len(values), dtype=bool)
+        changed[0] = values[0] != 0.0
+        np.not_equal(values[1:], values[:-1], out=changed[1:])
+        return np.flatnonzero(changed)
 
     def on_bar(self, bar: Bar, ctx: Context) -> None:
         target = float(self.values[ctx.i])

@@ -41,10 +41,13 @@ def run_vector(replay: Replay, order: np.ndarray) -> None:
     fill bars) is read from the arrays in bulk first, so the walk itself touches only Python
     numbers: it runs per target change, not per bar.
     """
-    position_of = np.empty(len(order), dtype=np.int64)
-    position_of[order] = np.arange(len(order))
-    offsets = np.cumsum([0] + [len(lane.series) for lane in replay.lanes])
-    lane_positions = [position_of[offsets[s]:offsets[s + 1]] for s in range(len(replay.lanes))]
+    if len(replay.lanes) == 1:
+        lane_positions = [order]  # one symbol: merged positions are its rows
+    else:
+        position_of = np.empty(len(order), dtype=np.int64)
+        position_of[order] = np.arange(len(order))
+        offsets = np.cumsum([0] + [len(lane.series) for lane in replay.lanes])
+        lane_positions = [position_of[offsets[s]:offsets[s + 1]] for s in range(len(replay.lanes))]
     columns: list[list[np.ndarray]] = [[], [], [], [], []]  # key, lane, price, target, ts
     for s, lane in enumerate(replay.lanes):
         assert lane.follower is not None

@@ -24,15 +24,18 @@ def buy_and_hold(closes: np.ndarray, initial_cash: float) -> np.ndarray:
     prices = np.asarray(closes, dtype=np.float64)
     if prices.ndim == 1:
         prices = prices[:, None]
-    growth = np.ones_like(prices)
+    total = np.zeros(len(prices))
     for col in range(prices.shape[1]):
-        growth[:, col] = _growth_of_one(prices[:, col])
-    return initial_cash * growth.mean(axis=1)
+        total += _growth_of_one(prices[:, col])
+    total *= initial_cash / prices.shape[1]
+    return total
 
 
 def _growth_of_one(close: np.ndarray) -> np.ndarray:
     """Close over the first valid close, carried forward; 1.0 before the first valid close."""
     valid = np.isfinite(close) & (close > 0)
+    if valid.all():  # the usual case: no gaps to carry over, one array
+        return close / close[0]
     out = np.ones(len(close))
     if not valid.any():
         return out

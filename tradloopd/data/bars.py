@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -60,12 +61,13 @@ class BarSeries:
         """The value arrays by name: open, high, low, close, volume."""
         return {name: getattr(self, name) for name in VALUE_COLUMNS}
 
-    def to_frame(self) -> pd.DataFrame:
-        """A DataFrame of open..volume on a UTC nanosecond DatetimeIndex named `timestamp`."""
+    def to_frame(self, extra: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
+        """A DataFrame of open..volume (and `extra` columns, e.g. indicators) on a UTC nanosecond
+        DatetimeIndex named `timestamp`; it shares the arrays, it does not copy them."""
         import pandas as pd
 
         index = pd.DatetimeIndex(self.ts.view("datetime64[ns]"), name="timestamp").tz_localize("UTC")
-        return pd.DataFrame(self.columns(), index=index, copy=False)
+        return pd.DataFrame({**self.columns(), **(extra or {})}, index=index, copy=False)
 
     def slice(self, start: int, stop: int) -> BarSeries:
         """Bars [start, stop) as views (no copy); timeframe and decimals are the parent's."""

@@ -42,8 +42,9 @@ def grid_ints(x: np.ndarray, p: int) -> tuple[np.ndarray, int] | None:
     d = decimals(x)
     if d is None:
         return None
-    q = np.rint(x * float(10**d))
-    bound = float(np.abs(q).max(initial=0.0)) * p
+    q = np.multiply(x, float(10**d))
+    np.rint(q, out=q)
+    bound = max(float(q.max(initial=0.0)), -float(q.min(initial=0.0))) * p
     if bound >= _EXACT or p * 10**d >= _EXACT:
         return None
     return q.astype(np.int64), d
@@ -74,7 +75,10 @@ def rolling_mean(x: np.ndarray, p: int) -> np.ndarray:
     if exact is None:
         return window_diff_sums(x, p) / p
     q, d = exact
-    return window_diff_sums(q, p).astype(np.float64) / float(p * 10**d)
+    means = window_diff_sums(q, p).astype(np.float64)
+    del q
+    means /= float(p * 10**d)
+    return means
 
 
 def rolling_var(x: np.ndarray, p: int) -> np.ndarray:
