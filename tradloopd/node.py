@@ -277,8 +277,10 @@ class Node:
                 async for bar in receive:
                     if self.on_bar is not None:
                         self.on_bar(bar)
-                    while not self.has_room():  # noqa: ASYNC110 - pacing on queue depths
-                        await trio.sleep(0.001)
+                    while not self.has_room():
+                        # woken as soon as the strategy finishes a bar; queue depths are polled
+                        with trio.move_on_after(0.001):
+                            await self.wiring.strategy.bar_done.wait()
                     await venue.send(bar)
                     self.bars_sent += 1
         self.feed_done.set()

@@ -44,6 +44,7 @@ class StrategyActor:
         self.counters = Counters()
         self.last_bar_ts: dict[str, int] = {}
         self.bars_done = 0  # bars fully handled (the node paces the feed on this)
+        self.bar_done = trio.Event()  # set (and replaced) each time a bar is handled
         self.max_orders_per_call = max_orders_per_call
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
@@ -67,6 +68,8 @@ class StrategyActor:
             if runner.wants(bar):
                 await self._run(runner, runner.on_bar, bar)
         self.bars_done += 1
+        done, self.bar_done = self.bar_done, trio.Event()
+        done.set()
 
     async def _on_event(self, event: OrderEvent) -> None:
         self.account.apply(event)
