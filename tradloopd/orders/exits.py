@@ -36,3 +36,9 @@ def exit_orders(parent: Order, filled_qty: Decimal, ts: int) -> list[Order]:
 
 def has_exits(order: Order) -> bool:
     return order.stop_loss is not None or order.take_profit is not None
+
+
+def is_exit_leg(order: Order) -> bool:
+    """One of the `.sl` / `.tp` legs `exit_orders` makes (not any other order with a parent)."""
+    parent = order.parent_id
+    return parent is not None and order.client_order_id in (f"{parent}.sl", f"{parent}.tp")

@@ -27,6 +27,7 @@ from tradloopd.messages import (
     OrderTriggered,
 )
 from tradloopd.model import OrderType, TimeInForce, to_decimal
+from tradloopd.orders.exits import is_exit_leg
 from tradloopd.simulator.fills import FillPlan, plan_fill
 from tradloopd.simulator.path import bar_path, touch
 
@@ -50,13 +51,16 @@ class BarWalk:
         )
         self._steps = 0
         self.trailing = sim.trailing > 0  # any trailing order at all: follow the path points
+        self._told = 0  # events up to here the order emulator has had
 
     def run(self) -> list[OrderEvent]:
         bar = self.bar
         self._expire()
+        self._react()
         open_ = to_decimal(bar.open)
         self._walk(open_, open_)
         self._end_arrivals()
+        self._react()
         if not self.book:
             return self.events  # all done at the open (the common market order): no path needed
         position = self.sim.account.qty(bar.symbol)  # after the open: an entry filled there counts
@@ -71,7 +75,21 @@ class BarWalk:
             working.fresh = False
             if working.trail is not None and working.trail.moved:
                 self._announce(working)
+        self._react()
         return self.events
+
+    def _react(self) -> None:
+        """Let the order emulator answer the events so far (a child placed now joins the walk)."""
+        events, told = self.events, self._told
+        if not self.sim.emulator.listeners:
+            self._told = len(events)
+            return
+        while told < len(events):
+            reactions = self.sim.react(events[told], self.ts)
+            told += 1
+            events[told:told] = reactions
+            told += len(reactions)
+        self._told = told
 
     def _expire(self) -> None:
         for working in list(self.book):
@@ -99,6 +117,7 @@ class BarWalk:
                 for other in self.book:
                     other.fresh = False
             self._act(working, price)
+            self._react()
             self._steps += 1
             if self._steps > 10_000:
                 raise InvariantError(f"bar matching did not settle for {self.bar.symbol}")
@@ -176,9 +195,9 @@ class BarWalk:
 
     def _on_done(self, working: Working) -> None:
         order = working.order
-        if order.parent_id is not None:
+        if order.parent_id is not None and is_exit_leg(order):
             for sibling in list(self.book):
-                if sibling.order.parent_id == order.parent_id:
+                if sibling.order.parent_id == order.parent_id and is_exit_leg(sibling.order):
                     self._cancel(sibling, "oco")
         self.events += self.sim.exits_for(working, self.ts)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, assert_never
 
 import msgspec
 
@@ -22,9 +22,11 @@ from tradloopd.messages import (
     OrderCanceled,
     OrderEvent,
     OrderFilled,
+    OrderPlaced,
     OrderRejected,
 )
 from tradloopd.model import ZERO, Instrument, OrderStatus, OrderType, Side, TimeInForce
+from tradloopd.orders.emulator import PAPER, Cancel, Emit, Emulator, Natives, Place, Release, Step
 from tradloopd.orders.exits import exit_orders, has_exits
 from tradloopd.orders.sessions import session_end
 from tradloopd.orders.state import TrackedOrder, order_problem
@@ -79,34 +81,55 @@ class Working:
 
 
 class Simulator:
-    """The paper venue's core: `submit`, `cancel` and `on_bar` return the events they cause."""
+    """The paper venue's core: `submit`, `cancel` and `on_bar` return the events they cause.
+
+    Orders of kinds the venue works itself are matched here; the rest (algorithms, contingent
+    groups) go to its order emulator (`tradloopd.orders.emulator`), which works them through
+    child orders placed here. The emulator sees every event of the orders it follows the moment
+    it happens, inside a bar's walk too, so a child it places joins the walk from that price.
+    """
 
     def __init__(self, config: SimulatorConfig, instruments: Mapping[str, Instrument],
-                 cash: Decimal, last: dict[str, float]) -> None:
+                 cash: Decimal, last: dict[str, float], *, natives: Natives = PAPER) -> None:
         self.config = config
         self.instruments = dict(instruments)
         self.account = Portfolio(cash)
-        self.books: dict[str, list[Working]] = {}  # read-only outside: symbol -> working orders
-        self.by_id: dict[str, Working] = {}
+        self.books: dict[str, list[Working]] = {}  # read-only outside: every order held, by symbol
+        self.matching: dict[str, list[Working]] = {}  # the orders the matcher works, by symbol
+        self.by_id: dict[str, Working] = {}  # the orders the matcher works
+        self.held: dict[str, Working] = {}  # orders the emulator holds (not matched)
         self.last = last  # last close per symbol, kept current by whoever feeds the bars
         self._seen: set[str] = set()
         self._seq = 0
         self.trailing = 0  # how many working orders trail (the walk moves their triggers)
+        self.emulator = Emulator(natives, self.instruments, self._venue_order,
+                                 self.account.positions.get, on_hold=self._hold, on_let_go=self._let_go)
 
     def restore(self, orders: list[TrackedOrder], fills: list[OrderFilled]) -> None:
-        """Rebuild after a restart: the account from the journaled fills, and every order the
-        journal shows accepted and still open as working (what is left of it)."""
+        """Rebuild after a restart: the account from the journaled fills, the emulator's work,
+        and every other order the journal shows accepted and still open as working (what is left
+        of it)."""
         fill_counts: Counter[str] = Counter()
         for fill in fills:
             self.account.apply(fill)
             fill_counts[fill.client_order_id] += 1
         for tracked in orders:
             self._seen.add(tracked.client_order_id)
-            if tracked.status in _RESTING:
+        for tracked in orders:  # first the orders the emulator may ask about (OTO parents)
+            if tracked.status in _RESTING and not self.emulator.takes(tracked.order):
                 working = self.add_working(self._with_day_expiry(tracked.order, tracked.order.ts_init))
                 working.leaves = tracked.leaves_qty
                 working.filled = tracked.filled_qty
                 working.fills = fill_counts[tracked.client_order_id]  # fill ids carry on
+                working.triggered = tracked.triggered
+                working.new = working.fresh = False
+        self.emulator.restore(orders)
+        for tracked in orders:  # what the emulator took and has sent on (OCA legs, sent OTO children)
+            if tracked.status in _RESTING and self.emulator.takes(tracked.order) \
+                    and not self.emulator.holds(tracked.client_order_id):
+                working = self.add_working(tracked.order)
+                working.filled, working.leaves = tracked.filled_qty, tracked.leaves_qty
+                working.fills = fill_counts[tracked.client_order_id]
                 working.triggered = tracked.triggered
                 working.new = working.fresh = False
 
@@ -115,6 +138,10 @@ class Simulator:
 
     def working_orders(self) -> list[Order]:
         return [w.order for w in sorted(self.by_id.values(), key=lambda w: w.seq)]
+
+    def held_orders(self) -> list[Order]:
+        """Orders the emulator holds: parents of algorithms, OTO children, legs not yet sent."""
+        return [w.order for w in sorted(self.held.values(), key=lambda w: w.seq)]
 
     def submit(self, order: Order, ts: int) -> list[OrderEvent]:
         """Accept or reject; a repeated client order id is ignored (idempotent submit)."""
@@ -125,6 +152,8 @@ class Simulator:
         reason = order_problem(order) or self._venue_problem(order)
         if reason is not None:
             return [OrderRejected(client_order_id=coid, reason=reason, ts_event=ts)]
+        if self.emulator.takes(order):
+            return self.run(self.emulator.submit(order, ts), ts)
         self.add_working(self._with_day_expiry(order, ts))
         return [OrderAccepted(client_order_id=coid, venue_order_id=f"SIM-{self._seq}",
                               ts_event=ts)]
@@ -138,22 +167,28 @@ class Simulator:
             self.trailing += 1
         working = Working(order, self._seq, trail)
         self.books.setdefault(order.symbol, []).append(working)
+        self.matching.setdefault(order.symbol, []).append(working)
         self.by_id[order.client_order_id] = working
         return working
 
     def remove(self, working: Working) -> None:
         self.books[working.order.symbol].remove(working)
+        self.matching[working.order.symbol].remove(working)
         del self.by_id[working.order.client_order_id]
         if working.trail is not None:
             self.trailing -= 1
 
     def cancel(self, client_order_id: str, ts: int, reason: str = "canceled") -> list[OrderEvent]:
+        if self.held:
+            steps = self.emulator.cancel(client_order_id, ts, reason)
+            if steps is not None:
+                return self.run(steps, ts)
         working = self.by_id.get(client_order_id)
         if working is None:
             return _NO_EVENTS  # unknown or already done: nothing to cancel, nothing to say
         self.remove(working)
         canceled = OrderCanceled(client_order_id=client_order_id, reason=reason, ts_event=ts)
-        return [canceled, *self.exits_for(working, ts)]
+        return self.settle([canceled, *self.exits_for(working, ts)], ts)
 
     def exits_for(self, working: Working, ts: int) -> list[OrderEvent]:
         """An entry is done (filled, canceled or expired): its exit legs for what it filled start
@@ -168,11 +203,90 @@ class Simulator:
         return events
 
     def on_bar(self, bar: Bar) -> list[OrderEvent]:
-        """Match the symbol's working orders against the bar (the feeder has set `last`)."""
-        book = self.books.get(bar.symbol)
-        if not book:
+        """Match the symbol's orders against the bar (the feeder has set `last`): the emulator's
+        timers due at the bar's open first, then the walk, then what the emulator decides at
+        the bar's close."""
+        emulator, symbol = self.emulator, bar.symbol
+        if not emulator.watches(symbol):
+            book = self.matching.get(symbol)
+            return BarWalk(self, bar, book).run() if book else _NO_EVENTS
+        events = self.run(emulator.on_time(bar.ts_open, symbol), bar.ts_open)
+        book = self.matching.get(symbol)
+        if book:
+            events += BarWalk(self, bar, book).run()
+        return events + self.run(emulator.on_bar(bar), bar.ts_event)
+
+    # The emulator's steps -----------------------------------------------------------------------
+
+    def run(self, steps: list[Step], ts: int) -> list[OrderEvent]:
+        """Carry out the emulator's steps; each event is followed by the steps it causes."""
+        events: list[OrderEvent] = []
+        for step in steps:
+            for event in self._do(step, ts):
+                events.append(event)
+                events += self.react(event, ts)
+        return events
+
+    def react(self, event: OrderEvent, ts: int) -> list[OrderEvent]:
+        """The events the emulator's answer to `event` causes (nothing if it follows no order)."""
+        emulator = self.emulator
+        if not emulator.listeners or event.client_order_id not in emulator.listeners:
             return _NO_EVENTS
-        return BarWalk(self, bar, book).run()
+        return self.run(emulator.on_event(event), ts)
+
+    def settle(self, events: list[OrderEvent], ts: int) -> list[OrderEvent]:
+        """`events` each followed by what the emulator does about it."""
+        if not self.emulator.listeners:
+            return events
+        settled: list[OrderEvent] = []
+        for event in events:
+            settled.append(event)
+            settled += self.react(event, ts)
+        return settled
+
+    def _do(self, step: Step, ts: int) -> list[OrderEvent]:
+        match step:
+            case Emit(event=event):
+                return [event]
+            case Place(order=order):
+                placed = OrderPlaced(order=order, ts_event=ts)
+                reason = order_problem(order) or self._venue_problem(order)
+                if reason is not None:
+                    return [placed, OrderRejected(client_order_id=order.client_order_id, reason=reason,
+                                                  ts_event=ts)]
+                working = self.add_working(self._with_day_expiry(order, ts))
+                return [placed, OrderAccepted(client_order_id=order.client_order_id,
+                                              venue_order_id=f"SIM-{working.seq}", ts_event=ts)]
+            case Release(order=order, accepted=accepted):
+                self._let_go(order.client_order_id)
+                working = self.add_working(self._with_day_expiry(order, ts))
+                if accepted:
+                    return _NO_EVENTS
+                return [OrderAccepted(client_order_id=order.client_order_id,
+                                      venue_order_id=f"SIM-{working.seq}", ts_event=ts)]
+            case Cancel(client_order_id=client_order_id, reason=reason):
+                working = self.by_id.get(client_order_id)
+                if working is None:
+                    return _NO_EVENTS
+                self.remove(working)
+                return [OrderCanceled(client_order_id=client_order_id, reason=reason, ts_event=ts),
+                        *self.exits_for(working, ts)]
+            case _:
+                assert_never(step)
+
+    def _hold(self, order: Order) -> None:
+        self._seq += 1
+        working = self.held[order.client_order_id] = Working(order, self._seq)
+        self.books.setdefault(order.symbol, []).append(working)
+
+    def _let_go(self, client_order_id: str) -> None:
+        working = self.held.pop(client_order_id, None)
+        if working is not None:
+            self.books[working.order.symbol].remove(working)
+
+    def _venue_order(self, client_order_id: str) -> tuple[Order, Decimal] | None:
+        working = self.by_id.get(client_order_id)
+        return None if working is None else (working.order, working.filled)
 
     def _venue_problem(self, order: Order) -> str | None:
         instrument = self.instruments.get(order.symbol)
