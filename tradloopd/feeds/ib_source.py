@@ -13,6 +13,7 @@ symbol syntax and `contracts` overrides) and kept across reconnects.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -37,6 +38,17 @@ CLOSE_TIMEOUT_S = 2.0
 EPOCH_SECONDS = 2  # reqHistoricalData formatDate: intraday bars dated in epoch seconds (UTC)
 NO_DATA = "HMDS query returned no data"  # error 162 for a window without bars (market closed)
 NOT_CONNECTED = frozenset({1100, 2110})  # TWS lost its own connection to IB
+
+
+class _QuietNoData(logging.Filter):
+    """ib_async logs every refused request as an error; an empty window is not one for the feed
+    (a closed market answers it every bar), so that one record is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return NO_DATA not in record.getMessage()
+
+
+_QUIET_NO_DATA = _QuietNoData()
 
 
 class PacingViolation(RateLimited):
@@ -79,6 +91,7 @@ class IbSource:
         self.config = config
         self.ib = ib_async.IB()
         self.ib.RaiseRequestErrors = True  # a refused request raises instead of answering []
+        logging.getLogger("ib_async.wrapper").addFilter(_QUIET_NO_DATA)  # added once however often
         self.contracts = known
         self._overrides = contracts
         self._where = f"{config.host}:{config.port} as client {config.client_id}"
@@ -192,7 +205,7 @@ def _candle(symbol: str, bar: Any) -> Candle:
     else:
         raise VenueUnavailable(f"IB sent a {symbol} bar dated {when!r}")
     prices = (float(bar.open), float(bar.high), float(bar.low), float(bar.close))
-    if not all(math.isfinite(price) and price > 0 for price in prices):
+    if not all(math.isfinite(price) for price in prices):
         raise VenueUnavailable(f"IB sent a {symbol} bar with prices {prices}")
     volume = float(bar.volume)
     return Candle(ts_ms, *prices, volume if math.isfinite(volume) and volume > 0 else 0.0)
