@@ -6,7 +6,8 @@ paper venue, next to the same work done as direct calls (the replay driver), in 
 A synthetic feed offers bars at `--rate` per second (wall clock); a strategy orders on every
 `--order-every`-th bar (alternating buy and sell of one unit), and that bar crosses feed → venue
 (matching) → strategy → risk (check, durable journal commit) → venue. Printed: p50/p99/max latency
-from the feed handing over such a bar to the venue receiving its order, sustained bars/s and messages/s, the peak RSS sampled every
+from the feed handing over such a bar to the venue receiving its order, sustained bars/s and
+messages/s, the peak RSS sampled every
 few seconds (to show memory does not grow), and the direct-call cost per bar of the same work.
 Use `--seconds 600` for the 10-minute memory check.
 """

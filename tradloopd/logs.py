@@ -30,7 +30,8 @@ class Redactor:
         if secret and len(secret) >= 4:
             self.secrets.add(secret)
 
-    def __call__(self, _logger: object, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    def __call__(self, _logger: object, _name: str,
+                 event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         for key, value in list(event.items()):
             if _SECRET_KEY.search(key) and value:
                 event[key] = MASK
@@ -60,7 +61,8 @@ class LogTap:
     def __init__(self) -> None:
         self.sinks: list[Any] = []
 
-    def __call__(self, _logger: object, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    def __call__(self, _logger: object, _name: str,
+                 event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         for sink in self.sinks:
             sink(event)
         return event

@@ -70,7 +70,7 @@ def prepare(strategy: str | type, data: Any = "sample", *, symbols: Sequence[str
             fee: float | None = None, slippage_bps: float | None = None,
             clean: bool = False) -> Inputs:
     """Load the strategy and bars, and apply the overrides, exactly as `backtest()` does."""
-    from tradloopd.backtest import SAMPLE, whole_shares, load_data, with_overrides
+    from tradloopd.backtest import SAMPLE, load_data, whole_shares, with_overrides
     from tradloopd.replay import ReplaySettings
     from tradloopd.strategy import load_strategy
 

@@ -36,6 +36,7 @@ JournalMessage = (
     SubmitOrder | CancelOrder | Halt | Resume | OrderEvent
 )
 _ENCODER = msgspec.json.Encoder(decimal_format="string")
+_ORDER_ROW = "(" + ",".join("?" * 19) + ")"  # one placeholder per column of `orders`
 _DECODER = msgspec.json.Decoder(JournalMessage)
 
 
@@ -122,8 +123,7 @@ class Journal:
         tracked = self.account.orders.get(coid)
         if tracked is None:
             raise InvariantError(f"journal: no order {coid} after applying {type(message).__name__}")
-        self._db.execute("INSERT OR REPLACE INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                         _order_row(tracked))
+        self._db.execute(f"INSERT OR REPLACE INTO orders VALUES {_ORDER_ROW}", _order_row(tracked))
         self._derive_legs(tracked)
         if isinstance(message, OrderFilled):
             self._derive_fill(message)
@@ -133,8 +133,7 @@ class Journal:
         for leg_id in (f"{tracked.client_order_id}.sl", f"{tracked.client_order_id}.tp"):
             leg = self.account.orders.get(leg_id)
             if leg is not None:
-                self._db.execute("INSERT OR IGNORE INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                 _order_row(leg))
+                self._db.execute(f"INSERT OR IGNORE INTO orders VALUES {_ORDER_ROW}", _order_row(leg))
 
     def _derive_fill(self, fill: OrderFilled) -> None:
         db, portfolio = self._db, self.account.portfolio
