@@ -56,11 +56,10 @@ class Twap(msgspec.Struct, frozen=True, kw_only=True, tag=True):
 
 
 class Vwap(msgspec.Struct, frozen=True, kw_only=True, tag=True, omit_defaults=True):
-    """Volume-weighted: `slices` child orders over `duration_ns`, sized to follow `profile`; no child
-    larger than `max_participation` of the last bar's volume."""
+    """Volume-weighted: a child order each bar over `duration_ns`, sized to follow `profile`, none
+    larger than `max_participation` of the bar's volume before it."""
 
     duration_ns: int
-    slices: int
     profile: VolumeProfile = VolumeProfile.U
     max_participation: Decimal | None = None
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import msgspec
+
 from tests.simulator.venue_builders import MINUTE, D, Paper, order
 from tradloopd.account import Account
-from tradloopd.messages import AlgoFilled, OrderEvent, OrderFilled, OrderPlaced
+from tradloopd.messages import AlgoFilled, Order, OrderEvent, OrderFilled, OrderPlaced
 from tradloopd.model import OrderStatus
 
 __all__ = ["MINUTE", "D", "Desk", "order"]
@@ -18,12 +20,19 @@ class Desk(Paper):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
-        self.account = Account(D(kwargs.get("cash", 100_000)))
+        self.cash = D(kwargs.get("cash", 100_000))
+        self.account = Account(self.cash)
+        self.journal: list[Order | OrderEvent] = []  # intents and events, as the journal keeps them
+        self.seen: dict[str, int] = {}  # the close of the last bar matched, per symbol
 
     def submit(self, *args: object, **kwargs: object) -> list[OrderEvent]:
         placed = args[0] if not isinstance(args[0], str) else order(*args, **kwargs)  # type: ignore[arg-type]
-        self.account.add_order(placed)  # type: ignore[arg-type]
-        self.account.mark_submitted(placed.client_order_id, self.now)  # type: ignore[union-attr]
+        assert isinstance(placed, Order)
+        if not placed.ts_init:  # made now, as a strategy's order is
+            placed = msgspec.structs.replace(placed, ts_init=self.now)
+        self.account.add_order(placed)
+        self.account.mark_submitted(placed.client_order_id, self.now)
+        self.journal.append(placed)
         return self._book(super().submit(placed))
 
     def cancel(self, cid: str) -> list[OrderEvent]:
@@ -31,12 +40,25 @@ class Desk(Paper):
 
     def bar(self, o: float, h: float, lo: float, c: float, v: float = 1_000_000.0,
             symbol: str = "X") -> list[OrderEvent]:
-        return self._book(super().bar(o, h, lo, c, v, symbol))
+        events = self._book(super().bar(o, h, lo, c, v, symbol))
+        self.seen[symbol] = self.now
+        return events
 
     def _book(self, events: list[OrderEvent]) -> list[OrderEvent]:
         for event in events:
             self.account.apply(event)
+        self.journal += events
         return events
+
+    def replayed(self) -> Account:
+        """A new account rebuilt from the journal alone, as the daemon does on start."""
+        account = Account(self.cash)
+        for entry in self.journal:
+            if isinstance(entry, Order):
+                account.add_order(entry)
+            else:
+                account.apply(entry)
+        return account
 
     def status(self, cid: str) -> OrderStatus:
         tracked = self.account.orders.get(cid)

@@ -119,21 +119,26 @@ def test_volume_profiles_reach_all_of_the_quantity_at_the_end(profile, shares):
     assert [profile_share(profile, Decimal(k) / 4) for k in range(1, 5)] == [D(s) for s in shares]
 
 
-def test_vwap_follows_the_u_profile_heavier_at_both_ends():
+def test_vwap_places_each_bars_child_at_the_close_before_toward_the_u_profile():
     desk = Desk(lot=Decimal(1))
-    desk.submit(order("v", "buy", 100, algo=Vwap(duration_ns=4 * MINUTE, slices=4)))
+    desk.submit(order("v", "buy", 100, algo=Vwap(duration_ns=5 * MINUTE)))
     events = []
-    for _ in range(4):
+    for _ in range(5):
         events += desk.bar(*FLAT)
-    assert [q for _, q, _ in child_fills(events)] == [D(34), D(16), D(15), D(35)]
+    # at the closes 1..4 min, the shares the U profile reaches at 2..5 min of 5: 44.8, 55.2, 70.4, 100
+    assert [q for _, q, _ in children(events)] == [D(44), D(11), D(15), D(30)]
+    assert [q for _, q, _ in child_fills(events)] == [D(44), D(11), D(15), D(30)]
     assert desk.status("v") is OrderStatus.FILLED
 
 
-def test_vwap_children_stay_within_the_participation_of_the_last_bars_volume():
+def test_vwap_children_stay_within_the_participation_of_the_bar_before():
     desk = Desk(lot=Decimal(1))
-    desk.submit(order("v", "buy", 40, algo=Vwap(duration_ns=2 * MINUTE, slices=2,
-                                                profile=VolumeProfile.FLAT, max_participation=D("0.1"))))
-    first = desk.bar(100.0, 100.0, 100.0, 100.0, v=50.0)  # no bar seen before: 20, not capped
-    second = desk.bar(100.0, 100.0, 100.0, 100.0, v=1000.0)  # capped by the 50 seen: 5 of 20
-    assert child_fills(first) == [("v.1", D(20), D(100))]
-    assert child_fills(second) == [("v.2", D(5), D(100))]
+    desk.submit(order("v", "buy", 40, algo=Vwap(duration_ns=2 * MINUTE, profile=VolumeProfile.FLAT,
+                                                max_participation=D("0.1"))))
+    first = desk.bar(100.0, 100.0, 100.0, 100.0, v=50.0)  # at its close: all 40 due, 5 allowed
+    assert children(first) == [("v.1", D(5), None)]
+    second = desk.bar(100.0, 100.0, 100.0, 100.0, v=300.0)
+    assert child_fills(second) == [("v.1", D(5), D(100))] and children(second) == [("v.2", D(30), None)]
+    third = desk.bar(100.0, 100.0, 100.0, 100.0, v=300.0)  # closes after the end: the rest expires
+    assert child_fills(third) == [("v.2", D(30), D(100))]
+    assert names(third)[-1] == ("Expired", "v") and desk.filled("v") == 35

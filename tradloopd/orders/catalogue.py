@@ -136,8 +136,10 @@ def _schedule_problem(order: Order, algo: Twap | Vwap) -> str | None:
     problem = _kind_in(order, f"a {name} order", OrderType.MARKET, OrderType.LIMIT)
     if problem is not None:
         return problem
-    if algo.duration_ns <= 0 or algo.slices < 1:
-        return f"a {name} order needs a positive duration and at least 1 slice"
+    if algo.duration_ns <= 0:
+        return f"a {name} order needs a positive duration"
+    if isinstance(algo, Twap) and algo.slices < 1:
+        return f"a TWAP order needs at least 1 slice, got {algo.slices}"
     if isinstance(algo, Vwap) and algo.max_participation is not None:
         return _share("max_participation", algo.max_participation)
     return None

@@ -105,33 +105,40 @@ class Simulator:
         self.emulator = Emulator(natives, self.instruments, self._venue_order,
                                  self.account.positions.get, on_hold=self._hold, on_let_go=self._let_go)
 
-    def restore(self, orders: list[TrackedOrder], fills: list[OrderFilled]) -> None:
+    def restore(self, orders: list[TrackedOrder], fills: list[OrderFilled], *,
+                seen: Mapping[str, int] | None = None) -> None:
         """Rebuild after a restart: the account from the journaled fills, the emulator's work,
         and every other order the journal shows accepted and still open as working (what is left
-        of it)."""
+        of it). `seen`, the close time of the last bar matched per symbol, tells the orders that
+        have not met a bar yet (IOC/FOK decided at their first open, taker if marketable there);
+        without it every order is taken to have met one (as resting)."""
         fill_counts: Counter[str] = Counter()
         for fill in fills:
             self.account.apply(fill)
             fill_counts[fill.client_order_id] += 1
         for tracked in orders:
             self._seen.add(tracked.client_order_id)
+        emulator = self.emulator
         for tracked in orders:  # first the orders the emulator may ask about (OTO parents)
-            if tracked.status in _RESTING and not self.emulator.takes(tracked.order):
-                working = self.add_working(self._with_day_expiry(tracked.order, tracked.order.ts_init))
-                working.leaves = tracked.leaves_qty
-                working.filled = tracked.filled_qty
-                working.fills = fill_counts[tracked.client_order_id]  # fill ids carry on
-                working.triggered = tracked.triggered
-                working.new = working.fresh = False
-        self.emulator.restore(orders)
+            if tracked.status in _RESTING and not emulator.takes(tracked.order):
+                self._resume(tracked, self._with_day_expiry(tracked.order, tracked.order.ts_init),
+                             fill_counts, seen)
+        emulator.restore(orders)
         for tracked in orders:  # what the emulator took and has sent on (OCA legs, sent OTO children)
-            if tracked.status in _RESTING and self.emulator.takes(tracked.order) \
-                    and not self.emulator.holds(tracked.client_order_id):
-                working = self.add_working(tracked.order)
-                working.filled, working.leaves = tracked.filled_qty, tracked.leaves_qty
-                working.fills = fill_counts[tracked.client_order_id]
-                working.triggered = tracked.triggered
-                working.new = working.fresh = False
+            if tracked.status in _RESTING and emulator.takes(tracked.order) \
+                    and not emulator.holds(tracked.client_order_id):
+                self._resume(tracked, tracked.order, fill_counts, seen)
+
+    def _resume(self, tracked: TrackedOrder, order: Order, fill_counts: Counter[str],
+                seen: Mapping[str, int] | None) -> None:
+        working = self.add_working(order)
+        working.leaves = tracked.leaves_qty
+        working.filled = tracked.filled_qty
+        working.fills = fill_counts[tracked.client_order_id]  # fill ids carry on
+        working.triggered = tracked.triggered
+        waiting = seen is not None and not tracked.filled_qty and not working.triggered \
+            and tracked.ts_last >= seen.get(order.symbol, tracked.ts_last)
+        working.new = working.fresh = waiting
 
     def has_working(self, symbol: str) -> bool:
         return bool(self.books.get(symbol))
@@ -210,7 +217,7 @@ class Simulator:
         if not emulator.watches(symbol):
             book = self.matching.get(symbol)
             return BarWalk(self, bar, book).run() if book else _NO_EVENTS
-        events = self.run(emulator.on_time(bar.ts_open, symbol), bar.ts_open)
+        events = self.run(emulator.on_open(bar), bar.ts_open)
         book = self.matching.get(symbol)
         if book:
             events += BarWalk(self, bar, book).run()
@@ -265,12 +272,12 @@ class Simulator:
                 return [OrderAccepted(client_order_id=order.client_order_id,
                                       venue_order_id=f"SIM-{working.seq}", ts_event=ts)]
             case Cancel(client_order_id=client_order_id, reason=reason):
-                working = self.by_id.get(client_order_id)
-                if working is None:
+                found = self.by_id.get(client_order_id)
+                if found is None:
                     return _NO_EVENTS
-                self.remove(working)
+                self.remove(found)
                 return [OrderCanceled(client_order_id=client_order_id, reason=reason, ts_event=ts),
-                        *self.exits_for(working, ts)]
+                        *self.exits_for(found, ts)]
             case _:
                 assert_never(step)
 

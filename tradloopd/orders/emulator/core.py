@@ -105,6 +105,12 @@ class Emulator:
                         steps += self._settle(program.on_time(timer, now), now)
         return steps
 
+    def on_open(self, bar: Bar) -> list[Step]:
+        """A bar opens in the paper venue: its programs learn from it, then its timers due fire."""
+        for program in self.by_symbol.get(bar.symbol, ()):
+            program.on_open(bar)
+        return self.on_time(bar.ts_open, bar.symbol)
+
     def on_bar(self, bar: Bar) -> list[Step]:
         """A bar closed: the programs on its symbol decide what follows from it."""
         steps: list[Step] = []

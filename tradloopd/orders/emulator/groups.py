@@ -2,7 +2,7 @@
 
 - **OCA** (`oca_group`): the legs work at the venue side by side; the first fill of any leg (even a
   part) cancels every other leg, at once. A leg that arrives after the group has filled is
-  rejected.
+  rejected. A group lives while one of its legs works; its name may be used again after that.
 - **OTO** (`oto_parent`): the child is accepted and held here until its parent has filled
   completely, then sent. A parent that ends with a part filled sends the child cut to that part
   (`OrderModified`); one that ends with nothing filled cancels the child. The parent must be
@@ -10,7 +10,8 @@
 - **Multi-leg** (`combo`): the legs (IOC or FOK, any symbols) are held until all of them have
   arrived, then sent together. If any leg ends without filling completely, the legs still working
   are canceled and every filled quantity is unwound with a market order (`<leg>.unwind`), so the
-  group leaves no position. Legs still missing at the next bar (one was denied) are canceled.
+  group leaves no position. If legs are still missing when the next bar of the first leg's symbol
+  closes (one was denied by the risk guard), the legs that came are canceled.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import msgspec
 
 from tradloopd.messages import (
     AlgoFilled,
+    Bar,
     Order,
     OrderAccepted,
     OrderCanceled,
@@ -163,9 +165,7 @@ class ComboGroup(Program):
         self.desk.listen(coid, self)
         steps: list[Step] = [_accepted(order, ts)]
         if len(self.legs) == 1:
-            self.symbols = (order.symbol,)
-            self.desk.by_symbol.setdefault(order.symbol, []).append(self)
-            self.desk.schedule(self, "arrive", ts + 1)
+            self.watch(order.symbol)
         if len(self.legs) == self.size:
             steps += self._send(ts)
         return steps
@@ -179,11 +179,16 @@ class ComboGroup(Program):
             steps += self.desk.route(leg, ts, accepted=True)
         return steps
 
-    def on_time(self, key: str, now: int) -> list[Step]:
-        if key != "arrive" or self.sent:
+    def watch(self, symbol: str) -> None:
+        """Get the bars of the first leg's symbol: the next one to close ends the wait for legs."""
+        self.symbols = (symbol,)
+        self.desk.by_symbol.setdefault(symbol, []).append(self)
+
+    def on_bar(self, bar: Bar) -> list[Step]:
+        if self.sent:
             return NOTHING
-        return self.cancel(now, f"multi-leg group {self.name}: only {len(self.legs)} of {self.size} "
-                                "legs arrived")
+        return self.cancel(bar.ts_event, f"multi-leg group {self.name}: only {len(self.legs)} of "
+                                         f"{self.size} legs arrived")
 
     def cancel(self, ts: int, reason: str) -> list[Step]:
         """A held leg canceled: the whole group is (nothing was sent yet)."""

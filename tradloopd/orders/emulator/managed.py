@@ -194,12 +194,16 @@ class TimedExitOrder(Exit):
         if not children:
             self.begin(tracked.ts_last)
 
-    def on_bar(self, bar: Bar) -> list[Step]:
+    def on_open(self, bar: Bar) -> None:
+        """The bar length is known: the exit is due `bars` of them after the order."""
         if self.scheduled or self.count:
-            return NOTHING
+            return
         assert self.algo.bars is not None
         self.scheduled = True
         self.desk.schedule(self, "exit", self.order.ts_init + self.algo.bars * (bar.ts_event - bar.ts_open))
+
+    def on_bar(self, bar: Bar) -> list[Step]:
+        self.on_open(bar)  # live venues have no bar opens: the first close tells the length
         return NOTHING
 
     def on_time(self, key: str, now: int) -> list[Step]:

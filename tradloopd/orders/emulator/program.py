@@ -54,6 +54,9 @@ class Program:
     def on_time(self, key: str, now: int) -> list[Step]:
         return NOTHING
 
+    def on_open(self, bar: Bar) -> None:
+        """A bar of its symbol opens (paper venue): what the bar's length tells, before timers."""
+
     def on_bar(self, bar: Bar) -> list[Step]:
         return NOTHING
 

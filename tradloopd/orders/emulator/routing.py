@@ -28,7 +28,7 @@ from tradloopd.orders.emulator.groups import ComboGroup, OcaGroup, OtoLink
 from tradloopd.orders.emulator.kinds import BracketWatch, TouchWatch, TrailWatch
 from tradloopd.orders.emulator.managed import AtrTrailingStop, BreakEvenStop, ProfitTargetExit, TimedExitOrder
 from tradloopd.orders.emulator.program import Parent
-from tradloopd.orders.emulator.schedule import Schedule
+from tradloopd.orders.emulator.schedule import TwapOrder, VwapOrder
 from tradloopd.orders.emulator.slicing import IcebergOrder, PovOrder, ScaleOrder
 from tradloopd.orders.emulator.steps import Release, Step
 from tradloopd.orders.exits import has_exits
@@ -84,8 +84,10 @@ def route(desk: Emulator, order: Order, ts: int, *, accepted: bool) -> list[Step
 def algorithm(desk: Emulator, order: Order) -> Parent:
     algo = order.algo
     match algo:
-        case Twap() | Vwap():
-            return Schedule(desk, order, algo)
+        case Twap():
+            return TwapOrder(desk, order, algo)
+        case Vwap():
+            return VwapOrder(desk, order, algo)
         case Iceberg():
             return IcebergOrder(desk, order, algo)
         case Pov():
@@ -222,6 +224,4 @@ def _restore_combo(desk: Emulator, legs: list[TrackedOrder], children: dict[str,
                 group.working.add(unwind.client_order_id)
                 desk.listen(unwind.client_order_id, group)
     if not group.sent:
-        group.symbols = (first.symbol,)
-        desk.by_symbol.setdefault(first.symbol, []).append(group)
-        desk.schedule(group, "arrive", legs[-1].ts_last + 1)
+        group.watch(first.symbol)
