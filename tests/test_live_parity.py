@@ -18,6 +18,8 @@ from tradloopd.actors.feed import ReplayFeed
 from tradloopd.clock import SimClock
 from tradloopd.data import load_sample
 from tradloopd.indicators import ind
+from tradloopd.messages import SubmitOrder
+from tradloopd.model import Side
 from tradloopd.node import Node, NodeSettings, StrategySlot, build
 from tradloopd.replay import Replay, ReplaySettings
 from tradloopd.risk.guard import RiskLimits
@@ -45,6 +47,50 @@ class BreakoutWithExits(Strategy):
             width = upper - lower
             ctx.buy(10, limit=bar.close, stop_loss=bar.close - width / 2,
                     take_profit=bar.close + width)
+
+
+DAY_S = 86_400
+
+
+class CatalogueTour(Strategy):
+    """Exercises the order catalogue: TWAP, VWAP, POV and iceberg entries, brackets, if-touched and
+    scale-in entries; trailing, ATR, OCO, break-even, profit-target and timed exits; multi-leg."""
+
+    name = "catalogue_tour"
+
+    class Params(msgspec.Struct, frozen=True):
+        qty: Annotated[int, msgspec.Meta(ge=3)] = 9
+
+    def on_bar(self, bar, ctx):
+        if ctx.open_orders():
+            return
+        phase, close, qty = (ctx.i // 7) % 8, bar.close, self.p.qty
+        if not ctx.position:
+            entries = [
+                lambda: ctx.twap(Side.BUY, qty, duration_s=3 * DAY_S, slices=3),
+                lambda: ctx.bracket(qty, limit=close * 0.995, stop_loss=close * 0.96,
+                                    take_profit=close * 1.03),
+                lambda: ctx.iceberg(Side.BUY, qty, limit=close * 0.998, display=qty // 3),
+                lambda: ctx.if_touched(Side.BUY, qty, close * 0.99),
+                lambda: ctx.vwap(Side.BUY, qty, duration_s=4 * DAY_S, max_participation="0.5"),
+                lambda: ctx.scale(Side.BUY, qty, start=close * 0.995, step=-close * 0.005, levels=3),
+                lambda: ctx.pov(Side.BUY, qty, participation="0.000001", limit=close * 1.01),
+                lambda: ctx.multi_leg(ctx.order(Side.BUY, qty - 2), ctx.order(Side.BUY, 2, limit=close)),
+            ]
+            entries[phase]()
+            return
+        exits = [
+            lambda: ctx.trailing_stop(percent=2, limit_offset=close * 0.002),
+            lambda: ctx.oco(ctx.order(Side.SELL, ctx.position, limit=close * 1.02, reduce_only=True),
+                            ctx.order(Side.SELL, ctx.position, stop=close * 0.97, reduce_only=True)),
+            lambda: ctx.atr_trailing_stop(multiple=2, stop=close * 0.95, period=5),
+            lambda: ctx.break_even(threshold=close * 1.01, stop=close * 0.96),
+            lambda: ctx.profit_target(percent=1),
+            lambda: ctx.timed_exit(bars=3),
+            lambda: ctx.trailing_stop(amount=close * 0.02, activation=close * 1.01),
+            lambda: ctx.timed_exit(bars=1),
+        ]
+        exits[phase]()
 
 
 async def run_live(tmp_path, cls, params, series, settings: ReplaySettings, instruments):
@@ -101,4 +147,20 @@ async def test_exit_legs_and_denials_journal_identically(tmp_path):
     assert {"OrderDenied", "OrderCanceled", "OrderFilled", "OrderAccepted"} <= kinds
     live = await run_live(tmp_path, BreakoutWithExits, BreakoutWithExits.Params(), series,
                           settings, replay.instruments)
+    assert live == replay.journal
+
+
+async def test_the_order_catalogue_journals_identically(tmp_path):
+    series = [load_sample("IBM")]
+    settings = ReplaySettings(cash=Decimal(10**6), simulator=SimulatorConfig(
+        taker_fee=Decimal("0.001"), maker_fee=Decimal("0.0005"), slippage_bps=Decimal(2),
+        max_participation=Decimal("0.000002")))
+    replay = Replay(CatalogueTour, CatalogueTour.Params(), series, settings).run()
+    kinds = {type(m).__name__ for m in replay.journal}
+    assert {"OrderPlaced", "AlgoFilled", "OrderModified", "OrderTriggered", "OrderExpired"} <= kinds
+    algos = {type(m.order.algo).__name__ for m in replay.journal if isinstance(m, SubmitOrder)}
+    assert algos >= {"Twap", "Vwap", "Iceberg", "Pov", "Scale", "AtrTrail", "BreakEven", "ProfitTarget",
+                     "TimedExit", "NoneType"}
+    live = await run_live(tmp_path, CatalogueTour, CatalogueTour.Params(), series, settings,
+                          replay.instruments)
     assert live == replay.journal
