@@ -20,11 +20,14 @@ import msgspec
 
 from tradloopd import __version__
 from tradloopd.ctl import BlockingControlClient, ControlError, connect
-from tradloopd.model import OrderType, Side, TimeInForce
+from tradloopd.model import OrderType, Side, TimeInForce, VolumeProfile
 from tradloopd.protocol import (
     TOPICS,
+    AlgoTerms,
+    AtrTrailAlgo,
     BarRow,
     BaseRequest,
+    BreakEvenAlgo,
     Cancel,
     CancelResult,
     Dropped,
@@ -38,22 +41,31 @@ from tradloopd.protocol import (
     FlattenResult,
     Halt,
     HaltResult,
+    IcebergAlgo,
     LogRecord,
+    MultiLeg,
     OrderRow,
     Orders,
     OrdersResult,
     PositionRow,
     Positions,
     PositionsResult,
+    PovAlgo,
+    ProfitTargetAlgo,
     Resume,
     ResumeResult,
+    ScaleAlgo,
     Status,
     StatusResult,
     Submit,
     SubmitResult,
     Subscribe,
     SubscriptionsResult,
+    TimedExitAlgo,
+    Trailing,
+    TwapAlgo,
     Update,
+    VwapAlgo,
 )
 
 if TYPE_CHECKING:  # rich is imported only when a table is printed
@@ -209,17 +221,108 @@ def _add_commands(commands: argparse._SubParsersAction, common: argparse.Argumen
     p.add_argument("--stop-loss", type=_amount, metavar="P", help="attach a stop-loss exit at this price")
     p.add_argument("--take-profit", type=_amount, metavar="P", help="attach a take-profit exit at this price")
     p.add_argument("--tag", default="", help="free text kept with the order")
+    _catalogue_options(p)
     p.set_defaults(build=_build_submit)
+
+
+def _catalogue_options(p: argparse.ArgumentParser) -> None:
+    """The order catalogue beyond plain orders (docs/orders.md): one algorithm at most."""
+    g = p.add_argument_group("order catalogue (docs/orders.md)")
+    g.add_argument("--if-touched", action="store_true",
+                   help="with --stop: market-if-touched (limit-if-touched with --limit)")
+    g.add_argument("--trail", type=_distance, metavar="P|P%",
+                   help="a trailing stop this far (or this percent) behind the best price")
+    g.add_argument("--activation", type=_amount, metavar="P",
+                   help="with --trail: trail once the price reaches P")
+    g.add_argument("--oca", metavar="GROUP", help="one-cancels-all: the first fill in GROUP cancels the rest")
+    g.add_argument("--oto-parent", metavar="ID", help="one-triggers-other: start once order ID has filled")
+    g.add_argument("--combo", type=_combo, metavar="GROUP/LEGS",
+                   help="multi-leg: the LEGS orders of GROUP (IOC/FOK) fill all or none")
+    algos = g.add_mutually_exclusive_group()
+    algos.add_argument("--twap", type=_pair, metavar="SECONDS/SLICES", help="in SLICES parts over SECONDS")
+    algos.add_argument("--vwap", type=_amount, metavar="SECONDS", help="over SECONDS, following --profile")
+    algos.add_argument("--iceberg", type=_amount, metavar="DISPLAY",
+                       help="with --limit: show DISPLAY at a time")
+    algos.add_argument("--pov", type=_amount, metavar="SHARE", help="SHARE of each bar's volume")
+    algos.add_argument("--scale", type=_pair, metavar="STEP/LEVELS",
+                       help="with --limit: LEVELS limits STEP apart")
+    algos.add_argument("--atr-trail", type=_pair, metavar="MULTIPLE/PERIOD",
+                       help="with --stop: a stop MULTIPLE x ATR(PERIOD) behind the best price")
+    algos.add_argument("--profit-target", type=_distance, metavar="P|P%",
+                       help="a limit exit P (or P%%) beyond the position's average price")
+    algos.add_argument("--break-even", type=_amount, metavar="THRESHOLD",
+                       help="with --stop: move the stop to entry plus fees once the price reaches THRESHOLD")
+    algos.add_argument("--exit-after", type=int, metavar="BARS", help="a market exit after BARS bars")
+    algos.add_argument("--exit-at", type=_timestamp, metavar="TIME", help="a market exit at TIME")
+    g.add_argument("--profile", choices=[v.value for v in VolumeProfile], default="u", help="with --vwap")
+    g.add_argument("--max-participation", type=_amount, metavar="SHARE", help="with --vwap")
+    g.add_argument("--until", type=_timestamp, metavar="TIME", help="with --pov: stop at TIME")
+    g.add_argument("--break-even-offset", type=_amount, default=Decimal(0), metavar="P",
+                   help="with --break-even")
 
 
 def _build_submit(a: argparse.Namespace) -> Submit:
     kinds = {(False, False): OrderType.MARKET, (True, False): OrderType.LIMIT,
              (False, True): OrderType.STOP, (True, True): OrderType.STOP_LIMIT}
+    trail = None
+    if a.trail is not None:
+        amount, percent = a.trail
+        trail = Trailing(amount=amount, percent=percent, activation=a.activation)
+    stop = a.stop is not None or trail is not None
     return _checked(
-        Submit, symbol=a.symbol, side=Side(a.side), kind=kinds[a.limit is not None, a.stop is not None],
+        Submit, symbol=a.symbol, side=Side(a.side), kind=kinds[a.limit is not None, stop],
         quantity=a.quantity, price=a.limit, trigger_price=a.stop, tif=TimeInForce(a.tif),
         expire_ts=a.expire_ts, post_only=a.post_only, reduce_only=a.reduce_only, stop_loss=a.stop_loss,
-        take_profit=a.take_profit, tag=a.tag)
+        take_profit=a.take_profit, tag=a.tag, trail=trail, if_touched=a.if_touched, oca_group=a.oca,
+        oto_parent=a.oto_parent, combo=a.combo, algo=_algo(a))
+
+
+def _algo(a: argparse.Namespace) -> AlgoTerms | None:
+    if a.twap is not None:
+        return TwapAlgo(duration_ns=_ns(a.twap[0]), slices=int(a.twap[1]))
+    if a.vwap is not None:
+        return VwapAlgo(duration_ns=_ns(a.vwap), profile=VolumeProfile(a.profile),
+                        max_participation=a.max_participation)
+    if a.iceberg is not None:
+        return IcebergAlgo(display_qty=a.iceberg)
+    if a.pov is not None:
+        return PovAlgo(participation=a.pov, end_ts=a.until)
+    if a.scale is not None:
+        return ScaleAlgo(step=a.scale[0], levels=int(a.scale[1]))
+    if a.atr_trail is not None:
+        return AtrTrailAlgo(multiple=a.atr_trail[0], period=int(a.atr_trail[1]))
+    if a.profit_target is not None:
+        return ProfitTargetAlgo(offset=a.profit_target[0], percent=a.profit_target[1])
+    if a.break_even is not None:
+        return BreakEvenAlgo(threshold=a.break_even, offset=a.break_even_offset)
+    if a.exit_after is not None or a.exit_at is not None:
+        return TimedExitAlgo(bars=a.exit_after, at_ts=a.exit_at)
+    return None
+
+
+def _ns(seconds: Decimal) -> int:
+    return int(seconds * 1_000_000_000)
+
+
+def _distance(text: str) -> tuple[Decimal | None, Decimal | None]:
+    """"2.5" (price units) or "1.5%" (percent): as (amount, percent)."""
+    if text.endswith("%"):
+        return None, _amount(text[:-1])
+    return _amount(text), None
+
+
+def _pair(text: str) -> tuple[Decimal, Decimal]:
+    first, sep, second = text.partition("/")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"give two numbers as A/B, got {text!r}")
+    return _amount(first), _amount(second)
+
+
+def _combo(text: str) -> MultiLeg:
+    group, sep, legs = text.rpartition("/")
+    if not sep or not group or not legs.isdigit():
+        raise argparse.ArgumentTypeError(f"give the group and its number of legs as GROUP/LEGS, got {text!r}")
+    return MultiLeg(group=group, legs=int(legs))
 
 
 def _checked(cls: type[R], **fields: object) -> R:
