@@ -30,7 +30,7 @@ from tradloopd.messages import (
     OrderUnresolved,
     SubmitOrder,
 )
-from tradloopd.model import OrderStatus, OrderType, Side
+from tradloopd.model import OrderStatus, OrderType, Side, TimeInForce
 
 WAIT_S = 10
 
@@ -101,10 +101,11 @@ async def test_an_order_goes_out_and_its_events_reach_journal_risk_and_strategy(
     assert len(fake.requests("/api/v3/order")) == 1
 
 
-async def test_orders_the_venue_lacks_are_refused_with_the_reason(running, fake):
-    await running.submit(order("t-2", stop_loss=Decimal(50_000)))
+async def test_orders_the_venue_cannot_take_are_refused_with_the_reason(running, fake):
+    await running.submit(order("t-2", kind=OrderType.LIMIT, price=Decimal(50_000), tif=TimeInForce.GTD,
+                               expire_ts=T0_NS + 60 * SECOND_NS))
     rejected = await running.next_event(OrderRejected)
-    assert "stop-loss/take-profit" in rejected.reason and "not available yet" in rejected.reason
+    assert "time in force GTD is not available at binance" in rejected.reason
     await running.submit(order("t-3", Side.SELL))
     short = await running.next_event(OrderRejected, of="t-3")
     assert "go short" in short.reason

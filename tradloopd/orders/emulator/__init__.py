@@ -2,6 +2,6 @@
 the simple orders a venue supports (see `core.py`)."""
 
 from tradloopd.orders.emulator.core import Emulator
-from tradloopd.orders.emulator.steps import PAPER, Cancel, Emit, Natives, Place, Release, Step
+from tradloopd.orders.emulator.steps import PAPER, Cancel, Emit, Kind, Kinds, Natives, Place, Release, Step
 
-__all__ = ["PAPER", "Cancel", "Emit", "Emulator", "Natives", "Place", "Release", "Step"]
+__all__ = ["PAPER", "Cancel", "Emit", "Emulator", "Kind", "Kinds", "Natives", "Place", "Release", "Step"]

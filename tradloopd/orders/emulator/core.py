@@ -21,8 +21,7 @@ from tradloopd.errors import InvariantError
 from tradloopd.messages import Bar, Order, OrderEvent, OrderRejected
 from tradloopd.model import Instrument
 from tradloopd.orders.emulator.program import NOTHING, Parent, Program
-from tradloopd.orders.emulator.steps import Cancel, Emit, Natives, Release, Step
-from tradloopd.orders.exits import has_exits
+from tradloopd.orders.emulator.steps import Cancel, Emit, Kinds, Release, Step
 from tradloopd.orders.state import TrackedOrder
 from tradloopd.positions import Position
 
@@ -35,7 +34,7 @@ class Emulator:
     """See the module docstring. `venue_order` tells an order the venue is working (and how much
     of it filled); `position` the venue account's position in a symbol."""
 
-    def __init__(self, natives: Natives, instruments: Mapping[str, Instrument],
+    def __init__(self, natives: Kinds, instruments: Mapping[str, Instrument],
                  venue_order: WorkingLookup, position: PositionLookup, *,
                  on_hold: Callable[[Order], None] = lambda order: None,
                  on_let_go: Callable[[str], None] = lambda client_order_id: None) -> None:
@@ -55,11 +54,8 @@ class Emulator:
 
     def takes(self, order: Order) -> bool:
         """True when the venue cannot work `order` as it is and the emulator must."""
-        natives = self.natives
         return (order.algo is not None or order.oca_group is not None or order.oto_parent is not None
-                or order.combo is not None or (order.trail is not None and not natives.trailing)
-                or (order.if_touched and not natives.if_touched)
-                or (not natives.brackets and has_exits(order)))
+                or order.combo is not None or self.natives.lacks(order) is not None)
 
     def watches(self, symbol: str) -> bool:
         return bool(self.by_symbol.get(symbol))
@@ -69,7 +65,8 @@ class Emulator:
         return client_order_id in self.held
 
     def instrument(self, symbol: str) -> Instrument:
-        return self.instruments[symbol]
+        """The symbol's increments (none known: any precision, the venue checks)."""
+        return self.instruments.get(symbol) or Instrument(symbol=symbol)
 
     def submit(self, order: Order, ts: int) -> list[Step]:
         from tradloopd.orders.emulator.routing import submit

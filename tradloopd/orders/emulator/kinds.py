@@ -1,7 +1,9 @@
 """Order kinds a live venue may lack, worked here through the ones it has.
 
-- **If-touched** (market/limit-if-touched): held here; at the close of a bar whose range reached
-  the trigger it is `OrderTriggered` and sent under its own id as a market (or limit) order.
+- **If-touched** (market/limit-if-touched), and stops at a venue without stops: held here; at the
+  close of a bar whose range reached the trigger (from below for a buy stop or a sell if-touched,
+  from above for the others) it is `OrderTriggered` and sent under its own id as a market (or
+  limit) order.
 - **Trailing stop / stop-limit**: a plain stop (stop-limit) child at the venue, at the trail's
   level; at each bar close the level follows the bar's best price (a sell's high, a buy's low)
   and the child is replaced when it moved. With an activation price nothing is placed before a
@@ -61,9 +63,9 @@ class TouchWatch(Program):
     def on_bar(self, bar: Bar) -> list[Step]:
         order = self.order
         assert order.trigger_price is not None
-        buy = order.side is Side.BUY
-        reached = to_decimal(bar.low) <= order.trigger_price if buy else \
-            to_decimal(bar.high) >= order.trigger_price
+        rising = (order.side is Side.BUY) != order.if_touched  # a buy stop, a sell if-touched
+        reached = to_decimal(bar.high) >= order.trigger_price if rising else \
+            to_decimal(bar.low) <= order.trigger_price
         if not reached:
             return NOTHING
         self.done = True

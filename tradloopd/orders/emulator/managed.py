@@ -24,7 +24,6 @@ import math
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from tradloopd.indicators.volatility import ATR
 from tradloopd.messages import AtrTrail, Bar, BreakEven, Order, ProfitTarget, TimedExit
 from tradloopd.model import OrderType, Side, to_decimal
 from tradloopd.orders.emulator.program import NOTHING, Child, Ended, Parent, why
@@ -55,6 +54,8 @@ class Exit(Parent):
 
 class AtrTrailingStop(Exit):
     def __init__(self, desk: Emulator, order: Order, algo: AtrTrail) -> None:
+        from tradloopd.indicators.volatility import ATR  # the streaming indicator, as strategies use
+
         super().__init__(desk, order)
         self.multiple = algo.multiple
         self.atr = ATR(algo.period)

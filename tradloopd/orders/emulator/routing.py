@@ -31,7 +31,6 @@ from tradloopd.orders.emulator.program import Parent
 from tradloopd.orders.emulator.schedule import TwapOrder, VwapOrder
 from tradloopd.orders.emulator.slicing import IcebergOrder, PovOrder, ScaleOrder
 from tradloopd.orders.emulator.steps import Release, Step
-from tradloopd.orders.exits import has_exits
 from tradloopd.orders.state import TrackedOrder
 
 if TYPE_CHECKING:
@@ -65,19 +64,19 @@ def submit(desk: Emulator, order: Order, ts: int) -> list[Step]:
 
 def route(desk: Emulator, order: Order, ts: int, *, accepted: bool) -> list[Step]:
     """To the venue as it is, or to the program that emulates a kind the venue lacks."""
-    natives = desk.natives
-    if order.trail is not None and not natives.trailing:
-        trail = TrailWatch(desk, order)
-        desk.add(trail, held=[order])
-        return trail.begin(ts) if accepted else trail.start(ts)
-    if order.if_touched and not natives.if_touched:
-        touch = TouchWatch(desk, order)
-        desk.add(touch)
-        return touch.start(ts, accepted=accepted)
-    if has_exits(order) and not natives.brackets:
-        bracket = BracketWatch(desk, order)
-        desk.add(bracket)
-        return bracket.start(ts, accepted=accepted)
+    match desk.natives.lacks(order):
+        case "trail":
+            trail = TrailWatch(desk, order)
+            desk.add(trail, held=[order])
+            return trail.begin(ts) if accepted else trail.start(ts)
+        case "touch":
+            touch = TouchWatch(desk, order)
+            desk.add(touch)
+            return touch.start(ts, accepted=accepted)
+        case "bracket":
+            bracket = BracketWatch(desk, order)
+            desk.add(bracket)
+            return bracket.start(ts, accepted=accepted)
     return [Release(order, accepted)]
 
 
@@ -181,21 +180,20 @@ def _sent(tracked: TrackedOrder) -> bool:
 
 def _restore_kind(desk: Emulator, tracked: TrackedOrder, children: list[TrackedOrder]) -> None:
     order = tracked.order
-    natives = desk.natives
-    if order.trail is not None and not natives.trailing:
-        trail = TrailWatch(desk, order)
-        desk.add(trail, held=[order])
-        trail.restore(tracked, children)
-    elif order.if_touched and not natives.if_touched:
-        if tracked.status is OrderStatus.ACCEPTED:
+    match desk.natives.lacks(order):
+        case "trail":
+            trail = TrailWatch(desk, order)
+            desk.add(trail, held=[order])
+            trail.restore(tracked, children)
+        case "touch" if tracked.status is OrderStatus.ACCEPTED:
             touch = TouchWatch(desk, order)
             desk.add(touch)
             touch.start(tracked.ts_last, accepted=True)
-    elif has_exits(order) and not natives.brackets:
-        bracket = BracketWatch(desk, order)
-        desk.add(bracket)
-        bracket.start(tracked.ts_last, accepted=True)
-        bracket.filled = tracked.filled_qty
+        case "bracket":
+            bracket = BracketWatch(desk, order)
+            desk.add(bracket)
+            bracket.start(tracked.ts_last, accepted=True)
+            bracket.filled = tracked.filled_qty
 
 
 def _restore_combo(desk: Emulator, legs: list[TrackedOrder], children: dict[str, list[TrackedOrder]]) -> None:

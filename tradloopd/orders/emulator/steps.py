@@ -11,8 +11,10 @@ emulator's own (a parent accepted, progressing, canceled or expired; a held orde
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, Protocol
 
 from tradloopd.messages import Order, OrderEvent
+from tradloopd.orders.exits import has_exits
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +42,33 @@ class Emit:
 Step = Place | Release | Cancel | Emit
 
 
+Kind = Literal["touch", "trail", "bracket"]
+
+
+class Kinds(Protocol):
+    """What the emulator asks of the venue's own order kinds."""
+
+    def lacks(self, order: Order) -> Kind | None:
+        """The kind of `order` the venue cannot work itself (if-touched, trailing, bracket), if any."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Natives:
-    """What the venue does itself; the emulator works the rest through simpler orders."""
+    """A venue's own kinds as flags (the paper venue's; live venues read their capabilities)."""
 
     trailing: bool = False
     if_touched: bool = False
     brackets: bool = False  # an entry with attached stop-loss / take-profit exits
+
+    def lacks(self, order: Order) -> Kind | None:
+        if order.if_touched and not self.if_touched:
+            return "touch"
+        if order.trail is not None and not self.trailing:
+            return "trail"
+        if has_exits(order) and not self.brackets:
+            return "bracket"
+        return None
 
 
 PAPER = Natives(trailing=True, if_touched=True, brackets=True)
