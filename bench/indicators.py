@@ -2,6 +2,8 @@
 
 Run: .venv/bin/python bench/indicators.py [--bars N]
 Prices are a random walk on a 2-decimal grid (like BTC/USDT), so SMA takes its exact path.
+Times are the best of 3 after a first call, which compiles the numba kernels (or loads
+them from the on-disk cache); the sum of the first calls is printed after the table.
 """
 
 from __future__ import annotations
@@ -105,7 +107,11 @@ def _cases(b: dict[str, np.ndarray]) -> list[tuple[str, Callable, Callable | Non
 
 def _batch_table(b: dict[str, np.ndarray]) -> None:
     print(f"{'indicator':<14}{'ours ms':>10}{'talib ms':>10}{'ratio':>8}")
+    first_s = 0.0
     for name, ours, theirs in _cases(b):
+        t0 = time.perf_counter()
+        ours()  # the first call compiles its kernels, or loads them from numba's cache
+        first_s += time.perf_counter() - t0
         ms = _best_ms(ours)
         if theirs is None:
             print(f"{name:<14}{ms:>10.1f}{'-':>10}{'-':>8}")
@@ -113,6 +119,7 @@ def _batch_table(b: dict[str, np.ndarray]) -> None:
         ref = _best_ms(theirs)
         flag = "" if ms <= 3 * ref else "  over 3x"
         print(f"{name:<14}{ms:>10.1f}{ref:>10.1f}{ms / ref:>8.1f}{flag}")
+    print(f"first calls (JIT compile or numba cache load, with the run): {first_s:.2f} s")
 
 
 def _stream_us(make: Callable[[], object], args: list[tuple[float, ...]]) -> float:

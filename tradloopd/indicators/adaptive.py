@@ -7,9 +7,8 @@ import math
 import numpy as np
 
 from tradloopd.indicators.grid import WindowSum, rolling_sum
+from tradloopd.indicators.inputs import blank, series
 from tradloopd.indicators.inputs import period as check_period
-from tradloopd.indicators.inputs import series, warmed
-from tradloopd.indicators.recursion import linear_scan
 from tradloopd.indicators.volatility import period_
 
 NAN = math.nan
@@ -20,25 +19,22 @@ def _constants(fast: int, slow: int) -> tuple[float, float]:
     return slow_sc, 2.0 / (fast + 1) - slow_sc
 
 
-def _efficiency(change: np.ndarray, vol: np.ndarray) -> np.ndarray:
-    """|change| / volatility; 1 where the path is straight or flat (TA-Lib's rule)."""
-    straight = (vol <= np.abs(change)) | (vol == 0)
-    return np.where(straight, 1.0, np.abs(change) / np.where(straight, 1.0, vol))
-
-
 def kama(close: np.ndarray, period: int = 10, fast: int = 2, slow: int = 30) -> np.ndarray:
     """KAMA: k += sc*(close-k), sc = (ER*(2/(fast+1) - 2/(slow+1)) + 2/(slow+1))**2."""
+    from tradloopd.indicators.kernels import smoothing
+
     x = series("close", close)
     n = len(x)
     p = check_period("period", period, n)
     f, s = check_period("fast", fast), check_period("slow", slow)
+    out = blank(n, p)
     if n <= p:
-        return np.full(n, NAN)
-    vol = rolling_sum(np.abs(x[1:] - x[:-1]), p)
-    er = _efficiency(x[p:] - x[:-p], vol)
+        return out
+    moves = np.subtract(x[1:], x[:-1])
+    vol = rolling_sum(np.abs(moves, out=moves), p)
     slow_sc, diff = _constants(f, s)
-    sc = (er * diff + slow_sc) ** 2
-    return warmed(linear_scan(1.0 - sc, sc * x[p:], float(x[p - 1])), n)
+    smoothing.kama_into(x, vol, p, slow_sc, diff, out)
+    return out
 
 
 class KAMA:

@@ -3,7 +3,9 @@
 Prices parsed from decimal text lie on a grid of 10**-d. When every input value does
 (d <= 9), window sums are computed in integers and divided once, which gives the
 correctly rounded mean. Off the grid, sums fall back to float running sums computed
-the same way in batch and streaming form (`cumsum` of window differences).
+the same way in batch and streaming form: the first window summed in order, then
++ (new - old); a window holding only zeros sums to exactly 0 (no running-sum residue).
+The batch loops are compiled (`kernels.sums`); `WindowSum` is the streaming form.
 """
 
 from __future__ import annotations
@@ -13,91 +15,42 @@ import math
 import numpy as np
 
 MAX_DECIMALS = 9
-_EXACT = 2**53
-_SAMPLE = 256
-
-
-def _on_grid(x: np.ndarray, d: int, buf: np.ndarray) -> bool:
-    scale = float(10**d)
-    np.multiply(x, scale, out=buf)
-    np.rint(buf, out=buf)
-    np.divide(buf, scale, out=buf)
-    return bool(np.array_equal(buf, x))
 
 
 def decimals(x: np.ndarray) -> int | None:
     """Smallest d <= 9 with every value a multiple of 10**-d, or None if there is none."""
-    if len(x) == 0:
-        return 0
-    head = x[:_SAMPLE]
-    start = next((d for d in range(MAX_DECIMALS + 1) if _on_grid(head, d, np.empty_like(head))), None)
-    if start is None:
-        return None
-    buf = np.empty_like(x)
-    return next((d for d in range(start, MAX_DECIMALS + 1) if _on_grid(x, d, buf)), None)
+    from tradloopd.indicators.kernels import sums
 
-
-def grid_ints(x: np.ndarray, p: int) -> tuple[np.ndarray, int] | None:
-    """Integers q = x * 10**d for the grid of `x`, if window sums of `p` stay below 2**53."""
-    d = decimals(x)
-    if d is None:
-        return None
-    q = np.multiply(x, float(10**d))
-    np.rint(q, out=q)
-    bound = max(float(q.max(initial=0.0)), -float(q.min(initial=0.0))) * p
-    if bound >= _EXACT or p * 10**d >= _EXACT:
-        return None
-    return q.astype(np.int64), d
-
-
-def window_diff_sums(v: np.ndarray, p: int) -> np.ndarray:
-    """Window sums of `p`, as a running sum: first window summed in order, then +new-old."""
-    if len(v) < p:
-        return np.empty(0, dtype=v.dtype)
-    steps = np.empty(len(v) - p + 1, dtype=v.dtype)
-    steps[0] = np.cumsum(v[:p])[-1]
-    np.subtract(v[p:], v[:-p], out=steps[1:])
-    return np.cumsum(steps, out=steps)
+    d = sums.decimals(x)
+    return None if d < 0 else d
 
 
 def rolling_sum(x: np.ndarray, p: int) -> np.ndarray:
     """Window sums (valid part, length n-p+1): correctly rounded on a grid, else float."""
-    exact = grid_ints(x, p)
-    if exact is None:
-        return window_diff_sums(x, p)
-    q, d = exact
-    return window_diff_sums(q, p).astype(np.float64) / float(10**d)
+    from tradloopd.indicators.kernels import sums
+
+    out = np.empty(max(len(x) - p + 1, 0))
+    sums.window_sums(x, p, False, out)
+    return out
 
 
 def rolling_mean(x: np.ndarray, p: int) -> np.ndarray:
     """Window means (valid part): correctly rounded on a grid, else float running sum / p."""
-    exact = grid_ints(x, p)
-    if exact is None:
-        return window_diff_sums(x, p) / p
-    q, d = exact
-    means = window_diff_sums(q, p).astype(np.float64)
-    del q
-    means /= float(p * 10**d)
-    return means
+    from tradloopd.indicators.kernels import sums
+
+    out = np.empty(max(len(x) - p + 1, 0))
+    sums.window_sums(x, p, True, out)
+    return out
 
 
-def rolling_var(x: np.ndarray, p: int) -> np.ndarray:
-    """Population variance of each window (valid part), exact integer moments when possible."""
-    if len(x) < p:
-        return np.empty(0)
-    exact = grid_ints(x, p)
-    if exact is not None:
-        q, d = exact
-        q = q - q[0]
-        if float(np.abs(q).max(initial=0)) * p < 2**31:
-            s1 = window_diff_sums(q, p)
-            s2 = window_diff_sums(q * q, p)
-            num = (p * s2 - s1 * s1).astype(np.float64)
-            return num / float(p * p) / float(10 ** (2 * d))
-    y = x - x[0]
-    s1 = window_diff_sums(y, p)
-    s2 = window_diff_sums(y * y, p)
-    return np.maximum((s2 - s1 * s1 / p) / p, 0.0)
+def rolling_var(x: np.ndarray, p: int, root: bool = False) -> np.ndarray:
+    """Population variance (std with `root`) of each window (valid part), exact on a grid."""
+    from tradloopd.indicators.kernels import sums
+
+    out = np.empty(max(len(x) - p + 1, 0))
+    if len(out):
+        sums.window_var(x, p, sums.decimals(x), root, out)
+    return out
 
 
 def grid_decimals(value: float, start: int) -> int | None:
@@ -118,7 +71,9 @@ class WindowSum:
     the window to float running sums for good.
     """
 
-    __slots__ = ("_f1", "_f2", "_i", "_n", "_p", "_q", "_s1", "_s2", "_scale", "_shift", "_x", "_d")
+    __slots__ = (
+        "_d", "_f0", "_f1", "_f2", "_i", "_n", "_nonzero", "_p", "_q", "_s1", "_s2", "_scale", "_shift", "_x",
+    )  # fmt: skip
 
     def __init__(self, p: int) -> None:
         self._p = p
@@ -130,8 +85,10 @@ class WindowSum:
         self._scale = 1
         self._s1 = 0
         self._s2 = 0
+        self._f0 = 0.0
         self._f1 = 0.0
         self._f2 = 0.0
+        self._nonzero = 0
         self._shift = 0.0
 
     @property
@@ -179,16 +136,28 @@ class WindowSum:
         ys = [v - self._shift for v in window]
         self._f1 = math.fsum(ys)
         self._f2 = math.fsum(y * y for y in ys)
+        self._f0 = 0.0
+        for v in window:
+            self._f0 += v
+        self._nonzero = sum(v != 0.0 for v in window)
+        if not self._nonzero:
+            self._f0 = 0.0
 
     def _push_float(self, value: float, old_x: float) -> None:
         y = value - self._shift
         if self._n > self._p:
             yo = old_x - self._shift
+            self._f0 += value - old_x
             self._f1 += y - yo
             self._f2 += y * y - yo * yo
+            self._nonzero += (value != 0.0) - (old_x != 0.0)
         else:
+            self._f0 += value
             self._f1 += y
             self._f2 += y * y
+            self._nonzero += value != 0.0
+        if not self._nonzero:
+            self._f0 = 0.0
 
     def window(self) -> list[float]:
         """The values in the window, oldest first."""
@@ -199,13 +168,13 @@ class WindowSum:
     def total(self) -> float:
         """Sum of the window."""
         if self._d is None:
-            return self._f1 + self._shift * min(self._n, self._p)
+            return self._f0
         return self._s1 / self._scale
 
     def mean(self) -> float:
         """Mean of the window (correctly rounded on a grid)."""
         if self._d is None:
-            return (self._f1 + self._shift * self._p) / self._p
+            return self._f0 / self._p
         return self._s1 / (self._p * self._scale)
 
     def var(self) -> float:

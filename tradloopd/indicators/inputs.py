@@ -70,3 +70,13 @@ def warmed(values: np.ndarray, n: int) -> np.ndarray:
     if len(values):
         out[n - len(values) :] = values
     return out
+
+
+def blank(n: int, warmup: int, rows: int = 0) -> np.ndarray:
+    """An output of length `n` whose first `warmup` values are NaN (the rest is filled later).
+
+    With `rows`, a (rows, n) array: one output per row.
+    """
+    out = np.empty((rows, n) if rows else n)
+    out[..., : min(warmup, n)] = np.nan
+    return out

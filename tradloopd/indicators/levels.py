@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -26,17 +26,17 @@ def vwap(
     session_gap_min: int = 60,
 ) -> np.ndarray:
     """VWAP of the typical price, restarted at each anchor; NaN while the period has no volume."""
+    from tradloopd.indicators.kernels import flows
+
     h, lo, c, v = same_length(high=high, low=low, close=close, volume=volume)
     choice("anchor", anchor, ANCHORS)
     gap = period("session_gap_min", session_gap_min) * 60 * 10**9
     _check_ts(ts, len(c))
-    pv = (h + lo + c) / 3.0 * v
-    edges = [*np.flatnonzero(starts(ts, anchor, gap)).tolist(), len(c)]
-    cum_pv, cum_v = np.empty(len(c)), np.empty(len(c))
-    for a, b in itertools.pairwise(edges):
-        np.cumsum(pv[a:b], out=cum_pv[a:b])
-        np.cumsum(v[a:b], out=cum_v[a:b])
-    return np.divide(cum_pv, cum_v, out=np.full(len(c), NAN), where=cum_v != 0)
+    out = np.empty(len(c))
+    code = {"none": 0, "day": 1, "week": 2, "session": 3}[anchor]
+    if flows.vwap_into(np.asarray(ts, dtype=np.int64), h, lo, c, v, code, gap, out) >= 0:
+        raise IndicatorError("ts: timestamps must be strictly increasing")
+    return out
 
 
 def _check_ts(ts: np.ndarray, n: int) -> None:
@@ -62,7 +62,7 @@ class VWAP:
         return self._pv / self._v if self._v != 0 else NAN
 
 
-def pivot_outputs(params: dict[str, object]) -> tuple[str, ...]:
+def pivot_outputs(params: Mapping[str, object]) -> tuple[str, ...]:
     """Output names: r4/s4 exist only for Camarilla."""
     if params.get("method") == "camarilla":
         return ("pivot", "r1", "r2", "r3", "r4", "s1", "s2", "s3", "s4")

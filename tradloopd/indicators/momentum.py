@@ -6,33 +6,26 @@ import math
 
 import numpy as np
 
-from tradloopd.indicators.grid import rolling_mean
-from tradloopd.indicators.inputs import IndicatorError, period, same_length, series, warmed
-from tradloopd.indicators.moving import EMA, SMA, ema_valid
-from tradloopd.indicators.recursion import seeded_smooth
+from tradloopd.indicators.inputs import IndicatorError, blank, period, same_length, series
+from tradloopd.indicators.moving import EMA, SMA, TRIX_KIND, ema_cascade, ema_full
 from tradloopd.indicators.volatility import period_
 
 NAN = math.nan
 
 
-def _rsi_from(gain: np.ndarray, loss: np.ndarray) -> np.ndarray:
-    total = gain + loss
-    return np.divide(100.0 * gain, total, out=np.full(len(total), 50.0), where=total != 0)
+def rsi_full(x: np.ndarray, p: int) -> np.ndarray:
+    """Wilder RSI of a checked series, NaN for the first p bars (50 where nothing moved)."""
+    from tradloopd.indicators.kernels import smoothing
 
-
-def rsi_valid(x: np.ndarray, p: int) -> np.ndarray:
-    """Wilder RSI of a valid series, from x's index p on (50 where nothing moved)."""
-    d = x[1:] - x[:-1]
-    gain = seeded_smooth(np.maximum(d, 0.0), p, 1.0 / p)
-    loss = seeded_smooth(np.maximum(-d, 0.0), p, 1.0 / p)
-    return _rsi_from(gain, loss)
+    out = blank(len(x), p)
+    smoothing.rsi_into(x, p, out)
+    return out
 
 
 def rsi(close: np.ndarray, period: int = 14) -> np.ndarray:
     """Relative strength index with Wilder smoothing: 100 * avg gain / (avg gain + avg loss)."""
     x = series("close", close)
-    p = _period(period, len(x))
-    return warmed(rsi_valid(x, p), len(x))
+    return rsi_full(x, _period(period, len(x)))
 
 
 def _period(value: int, n: int, name: str = "period", minimum: int = 1) -> int:
@@ -72,61 +65,87 @@ def macd(
     sig = _period(signal, n, "signal")
     if f >= s:
         raise IndicatorError(f"fast: must be shorter than slow ({f} >= {s})")
-    line = ema_valid(x, f)[s - f :] - ema_valid(x, s)
-    sline = ema_valid(line, sig)
-    return warmed(line, n), warmed(sline, n), warmed(line[sig - 1 :] - sline, n)
+    from tradloopd.indicators.kernels import smoothing
+
+    line, signal_, hist = blank(n, s - 1), blank(n, s + sig - 2), blank(n, s + sig - 2)
+    smoothing.macd_into(x, f, s, sig, line, signal_, hist)
+    return line, signal_, hist
+
+
+def change(x: np.ndarray, lag: int, percent: bool = False) -> np.ndarray:
+    """x[t] - x[t-lag] (or 100*(x[t]/x[t-lag] - 1), NaN where x[t-lag] is 0); NaN for t < lag.
+
+    One numpy ufunc pass each: on these single-operation loops numpy's are the fastest.
+    """
+    out = blank(len(x), lag)
+    new, prev, dest = x[lag:], x[: len(x) - lag], out[lag:]
+    if not percent:
+        np.subtract(new, prev, out=dest)
+        return out
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(new, prev, out=dest)
+    dest -= 1.0
+    dest *= 100.0
+    if not prev.all():
+        dest[prev == 0.0] = np.nan
+    return out
+
+
+def _change(close: np.ndarray, period: int, percent: bool) -> np.ndarray:
+    x = series("close", close)
+    return change(x, _period(period, len(x)), percent)
 
 
 def roc(close: np.ndarray, period: int = 10) -> np.ndarray:
     """Rate of change in percent: 100 * (close / close[t-period] - 1); NaN where that is 0."""
-    x = series("close", close)
-    p = _period(period, len(x))
-    prev = x[:-p]
-    out = np.divide(x[p:], prev, out=np.full(len(prev), NAN), where=prev != 0)
-    return warmed((out - 1.0) * 100.0, len(x))
+    return _change(close, period, True)
 
 
 def mom(close: np.ndarray, period: int = 10) -> np.ndarray:
     """Momentum: close - close[t-period]."""
-    x = series("close", close)
-    p = _period(period, len(x))
-    return warmed(x[p:] - x[:-p], len(x))
+    return _change(close, period, False)
 
 
 def tsi(
     close: np.ndarray, long: int = 25, short: int = 13, signal: int = 13
 ) -> tuple[np.ndarray, np.ndarray]:
     """True strength index: 100 * EMA(EMA(dp, long), short) / same of |dp|, and its EMA signal."""
+    from tradloopd.indicators.kernels import ratios
+
     x = series("close", close)
     n = len(x)
     lp, sp = _period(long, n, "long"), _period(short, n, "short")
     sig = _period(signal, n, "signal")
-    d = x[1:] - x[:-1]
-    num = ema_valid(ema_valid(d, lp), sp)
-    den = ema_valid(ema_valid(np.abs(d), lp), sp)
-    line = np.divide(100.0 * num, den, out=np.zeros(len(den)), where=den != 0)
-    return warmed(line, n), warmed(ema_valid(line, sig), n)
+    d = change(x, 1)
+    num = ema_full(ema_full(d, lp, 1), sp, lp)
+    den = ema_full(ema_full(np.abs(d, out=d), lp, 1), sp, lp)
+    warm = lp + sp - 1
+    line = blank(n, warm)
+    ratios.share_into(num[warm:], den[warm:], warm, True, line)
+    return line, ema_full(line, sig, warm)
 
 
 def ao(high: np.ndarray, low: np.ndarray, fast: int = 5, slow: int = 34) -> np.ndarray:
     """Awesome oscillator: SMA(hl2, fast) - SMA(hl2, slow)."""
+    from tradloopd.indicators.kernels import sums
+
     h, lo = same_length(high=high, low=low)
     n = len(h)
     f, s = _period(fast, n, "fast"), _period(slow, n, "slow")
     if f >= s:
         raise IndicatorError(f"fast: must be shorter than slow ({f} >= {s})")
     mid = (h + lo) / 2.0
-    return warmed(rolling_mean(mid, f)[s - f :] - rolling_mean(mid, s), n)
+    d = sums.decimals(mid)
+    out, slow_mean = blank(n, f - 1), blank(n, s - 1)
+    sums.sums_on(mid, f, d, True, out[f - 1 :])
+    sums.sums_on(mid, s, d, True, slow_mean[s - 1 :])
+    out -= slow_mean
+    return out
 
 
 def trix(close: np.ndarray, period: int = 15) -> np.ndarray:
     """TRIX: 1-bar rate of change (percent) of a triple EMA."""
-    x = series("close", close)
-    p = _period(period, len(x))
-    e3 = ema_valid(ema_valid(ema_valid(x, p), p), p)
-    prev = e3[:-1]
-    out = np.divide(e3[1:], prev, out=np.full(len(prev), NAN), where=prev != 0)
-    return warmed((out - 1.0) * 100.0, len(x))
+    return ema_cascade(close, period, TRIX_KIND)
 
 
 class MACD:

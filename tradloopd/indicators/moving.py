@@ -6,94 +6,100 @@ import math
 
 import numpy as np
 
-from tradloopd.indicators.grid import WindowSum, rolling_mean, rolling_sum, window_diff_sums
-from tradloopd.indicators.inputs import IndicatorError, same_length, series, warmed
+from tradloopd.indicators.grid import WindowSum, rolling_sum
+from tradloopd.indicators.inputs import IndicatorError, blank, same_length, series
 from tradloopd.indicators.inputs import period as period_check
-from tradloopd.indicators.recursion import seeded_smooth
 
 NAN = math.nan
 
 
 def sma(close: np.ndarray, period: int = 20) -> np.ndarray:
     """Simple moving average, correctly rounded when the input lies on a decimal grid."""
+    from tradloopd.indicators.kernels import sums
+
     x = series("close", close)
     p = _period(period, len(x))
-    return warmed(rolling_mean(x, p), len(x))
+    out = blank(len(x), p - 1)
+    sums.window_sums(x, p, True, out[p - 1 :])
+    return out
 
 
 def _period(value: int, n: int) -> int:
     return period_check("period", value, n)
 
 
-def ema_valid(x: np.ndarray, p: int) -> np.ndarray:
-    """EMA of a valid (NaN-free) series; element 0 sits at x's index p-1."""
-    return seeded_smooth(x, p, 2.0 / (p + 1))
+def ema_full(x: np.ndarray, p: int, start: int = 0, alpha: float | None = None) -> np.ndarray:
+    """EMA of x[start:] seeded with the mean of its first `p` (alpha 2/(p+1)); NaN before."""
+    from tradloopd.indicators.kernels import smoothing
+
+    out = blank(len(x), start + p - 1)
+    smoothing.ema_into(x, start, p, 2.0 / (p + 1) if alpha is None else alpha, out)
+    return out
 
 
 def ema(close: np.ndarray, period: int = 20) -> np.ndarray:
     """Exponential moving average, alpha = 2/(period+1), seeded with the SMA of the first period."""
     x = series("close", close)
-    p = _period(period, len(x))
-    return warmed(ema_valid(x, p), len(x))
-
-
-def wma_valid(x: np.ndarray, p: int) -> np.ndarray:
-    """Linearly weighted MA of a valid series (weights 1..p, newest heaviest)."""
-    if len(x) < p:
-        return np.empty(0)
-    total = window_diff_sums(x, p)
-    steps = np.empty(len(x) - p + 1)
-    steps[0] = np.cumsum(np.arange(1, p + 1) * x[:p])[-1]
-    np.subtract(p * x[p:], total[:-1], out=steps[1:])
-    return np.cumsum(steps, out=steps) / (p * (p + 1) / 2)
+    return ema_full(x, _period(period, len(x)))
 
 
 def wma(close: np.ndarray, period: int = 20) -> np.ndarray:
     """Weighted moving average with weights 1..period."""
+    from tradloopd.indicators.kernels import weighted
+
     x = series("close", close)
     p = _period(period, len(x))
-    return warmed(wma_valid(x, p), len(x))
+    out = blank(len(x), p - 1)
+    weighted.wma_into(x, 0, p, out)
+    return out
+
+
+DEMA_KIND, TEMA_KIND, TRIX_KIND = 2, 3, 4
+
+
+def ema_cascade(close: np.ndarray, period: int, kind: int) -> np.ndarray:
+    """DEMA, TEMA or TRIX (`*_KIND`) in one compiled pass over the EMA chain."""
+    from tradloopd.indicators.kernels import smoothing
+
+    x = series("close", close)
+    p = _period(period, len(x))
+    out = blank(len(x), kind * (p - 1) + (kind == TRIX_KIND))
+    smoothing.cascade_into(x, p, kind, out)
+    return out
 
 
 def dema(close: np.ndarray, period: int = 20) -> np.ndarray:
     """Double EMA: 2*EMA - EMA(EMA)."""
-    x = series("close", close)
-    p = _period(period, len(x))
-    e1 = ema_valid(x, p)
-    e2 = ema_valid(e1, p)
-    return warmed(2.0 * e1[p - 1 :] - e2, len(x))
+    return ema_cascade(close, period, DEMA_KIND)
 
 
 def tema(close: np.ndarray, period: int = 20) -> np.ndarray:
     """Triple EMA: 3*EMA - 3*EMA(EMA) + EMA(EMA(EMA))."""
-    x = series("close", close)
-    p = _period(period, len(x))
-    e1 = ema_valid(x, p)
-    e2 = ema_valid(e1, p)
-    e3 = ema_valid(e2, p)
-    return warmed(3.0 * e1[2 * p - 2 :] - 3.0 * e2[p - 1 :] + e3, len(x))
+    return ema_cascade(close, period, TEMA_KIND)
 
 
 def hma(close: np.ndarray, period: int = 20) -> np.ndarray:
     """Hull MA: WMA(2*WMA(x, period//2) - WMA(x, period), floor(sqrt(period)))."""
+    from tradloopd.indicators.kernels import weighted
+
     x = series("close", close)
     p = _period(period, len(x))
     if p < 2:
         raise IndicatorError("period: must be >= 2 for HMA")
-    half, root = p // 2, math.isqrt(p)
-    raw = 2.0 * wma_valid(x, half)[p - half :] - wma_valid(x, p)
-    return warmed(wma_valid(raw, root), len(x))
+    out = blank(len(x), p + math.isqrt(p) - 2)
+    weighted.hma_into(x, p, out)
+    return out
 
 
 def vwma(close: np.ndarray, volume: np.ndarray, period: int = 20) -> np.ndarray:
     """Volume-weighted MA: sum(close*volume)/sum(volume); NaN where the window volume is 0."""
+    from tradloopd.indicators.kernels import weighted
+
     x, v = same_length(close=close, volume=volume)
     p = _period(period, len(x))
-    pv = window_diff_sums(x * v, p)
-    vol = rolling_sum(v, p)
-    out = np.full(len(vol), NAN)
-    np.divide(pv, vol, out=out, where=vol != 0)
-    return warmed(out, len(x))
+    out = blank(len(x), p - 1)
+    weighted.vwma_into(x, v, rolling_sum(v, p), p, out)
+    return out
 
 
 class SMA:

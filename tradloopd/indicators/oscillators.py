@@ -6,31 +6,33 @@ import math
 from collections import deque
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
-from tradloopd.indicators.grid import WindowSum, rolling_mean, rolling_sum
-from tradloopd.indicators.inputs import period, same_length, series, warmed
-from tradloopd.indicators.momentum import RSI, rsi_valid
+from tradloopd.indicators.grid import WindowSum
+from tradloopd.indicators.inputs import blank, period, same_length, series
+from tradloopd.indicators.momentum import RSI, rsi_full
 from tradloopd.indicators.moving import EMA, SMA
-from tradloopd.indicators.recursion import smooth
 from tradloopd.indicators.volatility import period_
-from tradloopd.indicators.windows import WindowMax, rolling_max, rolling_min
+from tradloopd.indicators.windows import WindowMax
 
 NAN = math.nan
 
 
-def _position(c: np.ndarray, hh: np.ndarray, ll: np.ndarray) -> np.ndarray:
-    """100 * (c - ll) / (hh - ll); 0 where the range is empty (TA-Lib's convention)."""
-    rng = hh - ll
-    return np.divide(100.0 * (c - ll), rng, out=np.zeros(len(rng)), where=rng != 0)
+def _position(h: np.ndarray, lo: np.ndarray, c: np.ndarray, p: int, williams: bool = False) -> np.ndarray:
+    """Raw stochastic (or Williams %R) over windows of `p`, NaN for the first p-1 bars."""
+    from tradloopd.indicators.kernels import extremes
+
+    out = blank(len(c), p - 1, rows=1)
+    extremes.extremes_into(h, lo, c, p, extremes.WILLR if williams else extremes.STOCH, out)
+    return out[0]
 
 
-def _raw_k(h: np.ndarray, lo: np.ndarray, c: np.ndarray, p: int) -> np.ndarray:
-    return _position(c[p - 1 :], rolling_max(h, p), rolling_min(lo, p))
+def _smoothed(x: np.ndarray, start: int, p: int) -> np.ndarray:
+    """Window means of x[start:] (exact on a grid), NaN for the first start+p-1 bars."""
+    from tradloopd.indicators.kernels import sums
 
-
-def _smoothed(x: np.ndarray, p: int) -> np.ndarray:
-    return rolling_mean(x, p) if len(x) >= p else np.empty(0)
+    out = blank(len(x), start + p - 1)
+    sums.window_sums(x[start:], p, True, out[start + p - 1 :])
+    return out
 
 
 def stoch(
@@ -46,8 +48,8 @@ def stoch(
     n = len(c)
     p = period("k_period", k_period, n)
     ks, dp = period("k_smooth", k_smooth, n), period("d_period", d_period, n)
-    k = _smoothed(_raw_k(h, lo, c, p), ks)
-    return warmed(k, n), warmed(_smoothed(k, dp), n)
+    k = _smoothed(_position(h, lo, c, p), p - 1, ks)
+    return k, _smoothed(k, p + ks - 2, dp)
 
 
 def stochrsi(
@@ -58,10 +60,13 @@ def stochrsi(
     n = len(x)
     p = _p("period", period, n)
     kp, ks, dp = _p("k_period", k_period, n), _p("k_smooth", k_smooth, n), _p("d_period", d_period, n)
-    r = rsi_valid(x, p)
-    raw = _position(r[kp - 1 :], rolling_max(r, kp), rolling_min(r, kp)) if len(r) >= kp else r[:0]
-    k = _smoothed(raw, ks)
-    return warmed(k, n), warmed(_smoothed(k, dp), n)
+    r = rsi_full(x, p)
+    raw = blank(n, n)
+    if n - p >= kp:
+        raw[p:] = _position(r[p:], r[p:], r[p:], kp)
+    start = p + kp - 1
+    k = _smoothed(raw, start, ks)
+    return k, _smoothed(k, start + ks - 1, dp)
 
 
 def _p(name: str, value: int, n: int) -> int:
@@ -71,10 +76,7 @@ def _p(name: str, value: int, n: int) -> int:
 def willr(high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int = 14) -> np.ndarray:
     """Williams %R: -100 * (highest high - close) / (highest high - lowest low); 0 if flat."""
     h, lo, c = same_length(high=high, low=low, close=close)
-    p = _p("period", period, len(c))
-    hh, ll = rolling_max(h, p), rolling_min(lo, p)
-    out = np.divide(-100.0 * (hh - c[p - 1 :]), hh - ll, out=np.zeros(len(hh)), where=hh != ll)
-    return warmed(out, len(c))
+    return _position(h, lo, c, _p("period", period, len(c)), williams=True)
 
 
 def kdj(
@@ -86,31 +88,28 @@ def kdj(
     d_smooth: int = 3,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """KDJ: K and D smoothed with weight 1/smooth from a start of 50, J = 3K - 2D."""
+    from tradloopd.indicators.kernels import smoothing
+
     h, lo, c = same_length(high=high, low=low, close=close)
     n = len(c)
     p = _p("period", period, n)
     ks, ds = _p("k_smooth", k_smooth, n), _p("d_smooth", d_smooth, n)
-    k = smooth(_raw_k(h, lo, c, p), 1.0 / ks, 50.0)
-    d = smooth(k, 1.0 / ds, 50.0)
-    return warmed(k, n), warmed(d, n), warmed(3.0 * k - 2.0 * d, n)
-
-
-_CCI_CHUNK = 65_536
+    k = _position(h, lo, c, p)
+    smoothing.smooth_into(k, p - 1, 1.0 / ks, 50.0, k)
+    d = blank(n, p - 1)
+    smoothing.smooth_into(k, p - 1, 1.0 / ds, 50.0, d)
+    return k, d, 3.0 * k - 2.0 * d
 
 
 def cci(high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int = 20) -> np.ndarray:
     """Commodity channel index: (tp - SMA(tp)) / (0.015 * mean absolute deviation)."""
+    from tradloopd.indicators.kernels import ratios
+
     h, lo, c = same_length(high=high, low=low, close=close)
     p = _p("period", period, len(c))
-    tp = (h + lo + c) / 3.0
-    windows = sliding_window_view(tp, p)
-    mean, dev = np.empty(len(windows)), np.empty(len(windows))
-    for s in range(0, len(mean), _CCI_CHUNK):
-        part = slice(s, s + _CCI_CHUNK)
-        mean[part] = windows[part].mean(axis=1)
-        dev[part] = np.abs(windows[part] - mean[part, None]).sum(axis=1) / p
-    out = np.divide(tp[p - 1 :] - mean, 0.015 * dev, out=np.zeros(len(dev)), where=dev != 0)
-    return warmed(out, len(c))
+    out = blank(len(c), p - 1)
+    ratios.cci_into(h, lo, c, p, out)
+    return out
 
 
 def ultosc(
@@ -122,18 +121,17 @@ def ultosc(
     long: int = 28,
 ) -> np.ndarray:
     """Ultimate oscillator: 100 * (4*A_short + 2*A_medium + A_long) / 7, A = sum(bp)/sum(tr)."""
+    from tradloopd.indicators.kernels import ratios, sums
+
     h, lo, c = same_length(high=high, low=low, close=close)
     n = len(c)
     names = (("short", short), ("medium", medium), ("long", long))
     periods = [_p(name, v, n) for name, v in names]
-    floor = np.minimum(lo[1:], c[:-1])
-    bp, tr = c[1:] - floor, np.maximum(h[1:], c[:-1]) - floor
-    total = np.zeros(max(n - 1 - max(periods) + 1, 0))
-    for weight, p in zip((4.0, 2.0, 1.0), periods, strict=True):
-        b, t = rolling_sum(bp, p), rolling_sum(tr, p)
-        avg = np.divide(b, t, out=np.zeros(len(t)), where=t != 0)
-        total += weight * avg[len(avg) - len(total) :]
-    return warmed(100.0 * total / 7.0, n)
+    bp, tr = np.empty(max(n - 1, 0)), np.empty(max(n - 1, 0))
+    ratios.ultosc_bars_into(h, lo, c, bp, tr)
+    out = blank(n, max(periods))
+    sums.ultosc_into(bp, tr, np.array(periods), sums.decimals(bp), sums.decimals(tr), out)
+    return out
 
 
 class Stoch:

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
-from tradloopd.indicators.grid import WindowSum, rolling_var, window_diff_sums
+from tradloopd.indicators.grid import WindowSum, rolling_var
+from tradloopd.indicators.inputs import blank, series
 from tradloopd.indicators.inputs import period as check_period
-from tradloopd.indicators.inputs import series, warmed
 from tradloopd.indicators.volatility import period_
 
 NAN = math.nan
@@ -36,31 +36,14 @@ def linreg(close: np.ndarray, period: int = 14) -> tuple[np.ndarray, ...]:
     value is the line at the newest bar, intercept at the oldest bar; zscore is
     (close - value) / population std of the window's residuals (0 where they are all 0).
     """
+    from tradloopd.indicators.kernels import weighted
+
     x = series("close", close)
     n = len(x)
     p = check_period("period", period, n)
-    y = x - x[0] if n else x
-    s = window_diff_sums(y, p)
-    ws = _weighted(y, p, s)
-    syy = rolling_var(x, p) * p
-    slope, intercept, explained = _fit(s, ws, syy, p)
-    r2 = np.divide(explained, syy, out=np.zeros(len(syy)), where=syy != 0)
-    res = np.sqrt(np.maximum(syy - explained, 0.0) / p)
-    value = intercept + slope * (p - 1)
-    z = np.divide(y[p - 1 :] - value, res, out=np.zeros(len(res)), where=res != 0)
-    shift = x[0] if n else 0.0
-    outs = (value + shift, slope, intercept + shift, np.minimum(r2, 1.0), z)
-    return tuple(warmed(a, n) for a in outs)
-
-
-def _weighted(y: np.ndarray, p: int, s: np.ndarray) -> np.ndarray:
-    """Window sums weighted 1..p (newest heaviest): ws += p*new - previous window sum."""
-    if len(y) < p:
-        return np.empty(0)
-    steps = np.empty(len(y) - p + 1)
-    steps[0] = np.cumsum(np.arange(1, p + 1) * y[:p])[-1]
-    np.subtract(p * y[p:], s[:-1], out=steps[1:])
-    return np.cumsum(steps, out=steps)
+    outs = blank(n, p - 1, rows=5)
+    weighted.linreg_into(x, rolling_var(x, p), p, outs)
+    return tuple(outs)
 
 
 class LinReg:

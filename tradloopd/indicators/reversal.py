@@ -1,8 +1,8 @@
 """Stop-and-reverse trend followers: Parabolic SAR and Supertrend.
 
-Both are path-dependent state machines with no vectorised form, so the batch functions
-run the streaming object's step over the bars (the documented last resort): batch and
-streaming values are identical by construction.
+Both are path-dependent state machines with no vectorised form: the batch functions run
+compiled loops (`kernels.stops`) that take the streaming classes' steps with the same
+float operations, so batch and streaming values are identical.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 
+from tradloopd.indicators.inputs import blank, positive, same_length
 from tradloopd.indicators.inputs import period as check_period
-from tradloopd.indicators.inputs import positive, same_length
-from tradloopd.indicators.volatility import ATR, atr_valid, period_
+from tradloopd.indicators.volatility import ATR, atr_full, period_
 
 NAN = math.nan
 
@@ -78,9 +78,14 @@ class PSAR:
 
 def psar(high: np.ndarray, low: np.ndarray, acceleration: float = 0.02, maximum: float = 0.2) -> np.ndarray:
     """Parabolic SAR (Wilder); the first bar is NaN, the direction starts from bar 1's moves."""
+    from tradloopd.indicators.kernels import stops
+
     h, lo = same_length(high=high, low=low)
-    step = PSAR(acceleration, maximum).update
-    return np.array([step(a, b) for a, b in zip(h.tolist(), lo.tolist(), strict=True)], dtype=float)
+    top = positive("maximum", maximum)
+    acc = min(positive("acceleration", acceleration), top)
+    out = blank(len(h), 1)
+    stops.psar_into(h, lo, acc, top, out)
+    return out
 
 
 class _Bands:
@@ -110,19 +115,14 @@ def supertrend(
     high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int = 10, multiplier: float = 3.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Supertrend: (value, direction) from hl2 -/+ multiplier * Wilder ATR(period)."""
+    from tradloopd.indicators.kernels import stops
+
     h, lo, c = same_length(high=high, low=low, close=close)
     n = len(c)
     p = check_period("period", period, n)
     m = positive("multiplier", multiplier)
-    value, direction = np.full(n, NAN), np.full(n, NAN)
-    rng = atr_valid(h, lo, c, p)
-    if len(rng) == 0:
-        return value, direction
-    mid = ((h + lo) / 2.0)[p:]
-    up, dn = (mid + m * rng).tolist(), (mid - m * rng).tolist()
-    bands = _Bands()
-    out = [bands.step(u, d, x) for u, d, x in zip(up, dn, c[p:].tolist(), strict=True)]
-    value[p:], direction[p:] = np.array(out).T
+    value, direction = blank(n, p), blank(n, p)
+    stops.supertrend_into(h, lo, c, atr_full(h, lo, c, p), p, m, value, direction)
     return value, direction
 
 

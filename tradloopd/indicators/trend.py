@@ -7,47 +7,26 @@ from collections import deque
 
 import numpy as np
 
-from tradloopd.indicators.inputs import period, same_length, warmed
+from tradloopd.indicators.inputs import blank, period, same_length
 from tradloopd.indicators.moving import EMA
-from tradloopd.indicators.recursion import recurse, seeded_smooth
-from tradloopd.indicators.volatility import TrueRange, period_, true_range_valid
-from tradloopd.indicators.windows import WindowMax, rolling_argmax, rolling_max, rolling_min
+from tradloopd.indicators.volatility import TrueRange, period_
+from tradloopd.indicators.windows import WindowMax
 
 NAN = math.nan
-
-
-def _directional_moves(h: np.ndarray, lo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    up, down = h[1:] - h[:-1], lo[:-1] - lo[1:]
-    plus = np.where((up > down) & (up > 0), up, 0.0)
-    minus = np.where((down > up) & (down > 0), down, 0.0)
-    return plus, minus
-
-
-def _wilder_sum(x: np.ndarray, p: int) -> np.ndarray:
-    """Wilder running sum as TA-Lib seeds it: sum of the first p-1, then S*(1-1/p) + x."""
-    if len(x) < p:
-        return np.empty(0)
-    seed = float(np.cumsum(x[: p - 1])[-1]) if p > 1 else 0.0
-    return recurse(x[p - 1 :], 1.0, 1.0 - 1.0 / p, seed)
-
-
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    return np.divide(num, den, out=np.zeros(len(num)), where=den != 0)
 
 
 def adx(
     high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int = 14
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Average directional index with +DI and -DI (Wilder): returns (adx, plus_di, minus_di)."""
+    from tradloopd.indicators.kernels import smoothing
+
     h, lo, c = same_length(high=high, low=low, close=close)
     n = len(c)
     p = _period(period, n)
-    plus, minus = _directional_moves(h, lo)
-    tr = _wilder_sum(true_range_valid(h, lo, c), p)
-    pdi = 100.0 * _ratio(_wilder_sum(plus, p), tr)
-    mdi = 100.0 * _ratio(_wilder_sum(minus, p), tr)
-    dx = 100.0 * _ratio(np.abs(pdi - mdi), pdi + mdi)
-    return warmed(seeded_smooth(dx, p, 1.0 / p), n), warmed(pdi, n), warmed(mdi, n)
+    adx_, pdi, mdi = blank(n, 2 * p - 1), blank(n, p), blank(n, p)
+    smoothing.adx_into(h, lo, c, p, adx_, pdi, mdi)
+    return adx_, pdi, mdi
 
 
 def _period(value: int, n: int, name: str = "period") -> int:
@@ -96,13 +75,14 @@ def aroon(high: np.ndarray, low: np.ndarray, period: int = 25) -> tuple[np.ndarr
 
     The window is period+1 bars (as TA-Lib); on ties the latest extreme counts.
     """
+    from tradloopd.indicators.kernels import extremes
+
     h, lo = same_length(high=high, low=low)
     n = len(h)
     p = _period(period, n - 1 if n else 0)
-    t = np.arange(p, n)
-    up = 100.0 * (p - (t - rolling_argmax(h, p + 1))) / p
-    down = 100.0 * (p - (t - rolling_argmax(-lo, p + 1))) / p
-    return warmed(up, n), warmed(down, n), warmed(up - down, n)
+    outs = blank(n, p, rows=3)
+    extremes.extremes_into(h, lo, lo, p, extremes.AROON, outs)
+    return tuple(outs)
 
 
 class Aroon:
@@ -124,14 +104,16 @@ class Aroon:
         return up, down, up - down
 
 
-def _midpoint(h: np.ndarray, lo: np.ndarray, p: int, n: int) -> np.ndarray:
-    if n < p:
-        return np.full(n, NAN)
-    return warmed((rolling_max(h, p) + rolling_min(lo, p)) / 2.0, n)
+def _midpoint(h: np.ndarray, lo: np.ndarray, p: int) -> np.ndarray:
+    from tradloopd.indicators.kernels import extremes
+
+    out = blank(len(h), p - 1, rows=1)
+    extremes.extremes_into(h, lo, lo, p, extremes.MIDPOINT, out)
+    return out[0]
 
 
 def _delay(x: np.ndarray, d: int) -> np.ndarray:
-    out = np.full(len(x), NAN)
+    out = blank(len(x), d)
     out[d:] = x[: len(x) - d]
     return out
 
@@ -156,8 +138,8 @@ def ichimoku(
         _period(v, n, name) for name, v in (("tenkan", tenkan), ("kijun", kijun), ("senkou", senkou))
     )
     d = period("displacement", displacement, n, minimum=0)
-    conv, base = _midpoint(h, lo, pt, n), _midpoint(h, lo, pk, n)
-    span_a, span_b = _delay((conv + base) / 2.0, d), _delay(_midpoint(h, lo, ps, n), d)
+    conv, base = _midpoint(h, lo, pt), _midpoint(h, lo, pk)
+    span_a, span_b = _delay((conv + base) / 2.0, d), _delay(_midpoint(h, lo, ps), d)
     return conv, base, span_a, span_b, c.copy()
 
 

@@ -6,37 +6,37 @@ import math
 
 import numpy as np
 
-from tradloopd.indicators.grid import WindowSum, rolling_mean, rolling_var
-from tradloopd.indicators.inputs import IndicatorError, period, positive, same_length, series, warmed
-from tradloopd.indicators.moving import EMA, ema_valid
-from tradloopd.indicators.recursion import seeded_smooth
-from tradloopd.indicators.windows import WindowMax, rolling_max, rolling_min
+from tradloopd.indicators.grid import WindowSum, rolling_var
+from tradloopd.indicators.inputs import IndicatorError, blank, period, positive, same_length, series
+from tradloopd.indicators.moving import EMA, ema_full
+from tradloopd.indicators.windows import WindowMax
 
 NAN = math.nan
 
 
-def true_range_valid(h: np.ndarray, lo: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """True range from bar 1 on: max(high-low, |high-prev close|, |low-prev close|)."""
-    prev = c[:-1]
-    return np.maximum(h[1:] - lo[1:], np.maximum(np.abs(h[1:] - prev), np.abs(lo[1:] - prev)))
-
-
 def trange(high: np.ndarray, low: np.ndarray, close: np.ndarray) -> np.ndarray:
     """True range; bar 0 is NaN (no previous close)."""
+    from tradloopd.indicators.kernels import smoothing
+
     h, lo, c = same_length(high=high, low=low, close=close)
-    return warmed(true_range_valid(h, lo, c), len(c))
+    out = blank(len(c), 1)
+    smoothing.trange_into(h, lo, c, out)
+    return out
 
 
-def atr_valid(h: np.ndarray, lo: np.ndarray, c: np.ndarray, p: int) -> np.ndarray:
-    """Wilder ATR from bar p on: seeded with the mean of TR[1..p], then alpha = 1/p."""
-    return seeded_smooth(true_range_valid(h, lo, c), p, 1.0 / p)
+def atr_full(h: np.ndarray, lo: np.ndarray, c: np.ndarray, p: int, percent: bool = False) -> np.ndarray:
+    """Wilder ATR (NATR with `percent`) of checked series, NaN for the first p bars."""
+    from tradloopd.indicators.kernels import smoothing
+
+    out = blank(len(c), p)
+    smoothing.atr_into(h, lo, c, p, percent, out)
+    return out
 
 
 def atr(high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int = 14) -> np.ndarray:
     """Average true range (Wilder smoothing)."""
     h, lo, c = same_length(high=high, low=low, close=close)
-    p = _period(period, len(c))
-    return warmed(atr_valid(h, lo, c, p), len(c))
+    return atr_full(h, lo, c, _period(period, len(c)))
 
 
 def _period(value: int, n: int, name: str = "period", minimum: int = 1) -> int:
@@ -45,28 +45,28 @@ def _period(value: int, n: int, name: str = "period", minimum: int = 1) -> int:
 
 def natr(high: np.ndarray, low: np.ndarray, close: np.ndarray, period: int = 14) -> np.ndarray:
     """Normalised ATR: 100 * ATR / close."""
-    out = atr(high, low, close, period)
-    c = np.asarray(close, dtype=np.float64)
-    return np.divide(100.0 * out, c, out=np.full(len(c), NAN), where=c != 0)
+    h, lo, c = same_length(high=high, low=low, close=close)
+    return atr_full(h, lo, c, _period(period, len(c)), percent=True)
 
 
-def _bands(x: np.ndarray, mid: np.ndarray, sd: np.ndarray, k: float) -> tuple[np.ndarray, ...]:
-    upper, lower = mid + k * sd, mid - k * sd
-    width = upper - lower
-    bandwidth = np.full(len(mid), NAN)
-    np.divide(width, mid, out=bandwidth, where=mid != 0)
-    pct_b = np.full(len(mid), NAN)
-    np.divide(x - lower, width, out=pct_b, where=width != 0)
-    return upper, mid, lower, bandwidth, pct_b
+def _mean_and_std(x: np.ndarray, p: int, mid: np.ndarray, sd: np.ndarray) -> None:
+    """Window means into `mid`, population stds into `sd` (exact on a grid), from bar p-1."""
+    from tradloopd.indicators.kernels import sums
+
+    sums.moments_on(x, p, sums.decimals(x), mid[p - 1 :], sd[p - 1 :])
 
 
 def bbands(close: np.ndarray, period: int = 20, k: float = 2.0) -> tuple[np.ndarray, ...]:
     """Bollinger Bands: (upper, middle, lower, bandwidth, percent_b), population std."""
+    from tradloopd.indicators.kernels import ratios
+
     x = series("close", close)
     p = _period(period, len(x))
     k = positive("k", k)
-    mid, sd = rolling_mean(x, p), np.sqrt(rolling_var(x, p))
-    return tuple(warmed(a, len(x)) for a in _bands(x[p - 1 :], mid, sd, k))
+    outs = blank(len(x), p - 1, rows=5)
+    _mean_and_std(x, p, outs[1], outs[0])  # the std sits in the upper row until the bands replace it
+    ratios.bands_into(x, outs[1], outs[0], p, k, outs)
+    return tuple(outs)
 
 
 def keltner(
@@ -80,47 +80,61 @@ def keltner(
     """Keltner channels: EMA(close, period) +- multiplier * ATR(atr_period)."""
     h, lo, c = same_length(high=high, low=low, close=close)
     n = len(c)
-    mid = warmed(ema_valid(c, _period(period, n)), n)
-    rng = warmed(atr_valid(h, lo, c, _period(atr_period, n, "atr_period")), n)
+    mid = ema_full(c, _period(period, n))
+    rng = atr_full(h, lo, c, _period(atr_period, n, "atr_period"))
     m = positive("multiplier", multiplier)
-    return mid + m * rng, mid, mid - m * rng
+    rng *= m
+    return mid + rng, mid, mid - rng
 
 
 def donchian(high: np.ndarray, low: np.ndarray, period: int = 20) -> tuple[np.ndarray, ...]:
     """Donchian channels: (upper, middle, lower) = highest high, midpoint, lowest low."""
+    from tradloopd.indicators.kernels import extremes
+
     h, lo = same_length(high=high, low=low)
     p = _period(period, len(h))
-    up, dn = rolling_max(h, p), rolling_min(lo, p)
-    return warmed(up, len(h)), warmed((up + dn) / 2.0, len(h)), warmed(dn, len(h))
+    outs = blank(len(h), p - 1, rows=3)
+    extremes.extremes_into(h, lo, lo, p, extremes.CHANNEL, outs)
+    return tuple(outs)
 
 
 def stddev(close: np.ndarray, period: int = 20) -> np.ndarray:
     """Rolling population standard deviation."""
+    from tradloopd.indicators.kernels import sums
+
     x = series("close", close)
     p = _period(period, len(x))
-    return warmed(np.sqrt(rolling_var(x, p)), len(x))
+    out = blank(len(x), p - 1)
+    sums.window_var(x, p, sums.decimals(x), True, out[p - 1 :])
+    return out
 
 
 def zscore(close: np.ndarray, period: int = 20) -> np.ndarray:
     """(close - rolling mean) / rolling population std; NaN where the std is 0."""
+    from tradloopd.indicators.kernels import ratios
+
     x = series("close", close)
     p = _period(period, len(x))
-    mid, sd = rolling_mean(x, p), np.sqrt(rolling_var(x, p))
-    out = np.full(len(mid), NAN)
-    np.divide(x[p - 1 :] - mid, sd, out=out, where=sd != 0)
-    return warmed(out, len(x))
+    mid, sd = blank(len(x), p - 1), np.empty(len(x))
+    _mean_and_std(x, p, mid, sd)
+    ratios.zscore_into(x, mid, sd, p)
+    return mid
 
 
 def hv(close: np.ndarray, period: int = 20, annualization: float = 252.0) -> np.ndarray:
     """Historical volatility: sample std of log returns over `period` * sqrt(annualization)."""
+    from tradloopd.indicators.kernels import ratios
+
     x = series("close", close)
     p = _period(period, len(x), minimum=2)
     ann = positive("annualization", annualization)
     if (x <= 0).any():
         raise IndicatorError("close: historical volatility needs prices > 0")
-    r = np.log(x[1:] / x[:-1])
-    var = rolling_var(r, p) * (p / (p - 1))
-    return warmed(np.sqrt(var * ann), len(x))
+    r = np.empty(len(x) - 1)
+    ratios.log_returns_into(x, r)
+    out = blank(len(x), p)
+    ratios.hv_into(rolling_var(r, p), p, ann, out)
+    return out
 
 
 class TrueRange:

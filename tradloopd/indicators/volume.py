@@ -7,8 +7,8 @@ import math
 import numpy as np
 
 from tradloopd.indicators.grid import WindowSum, rolling_sum
-from tradloopd.indicators.inputs import IndicatorError, period, same_length, warmed
-from tradloopd.indicators.moving import EMA, ema_valid
+from tradloopd.indicators.inputs import IndicatorError, blank, period, same_length
+from tradloopd.indicators.moving import EMA, ema_full
 from tradloopd.indicators.volatility import period_
 
 NAN = math.nan
@@ -16,32 +16,38 @@ NAN = math.nan
 
 def obv(close: np.ndarray, volume: np.ndarray) -> np.ndarray:
     """On-balance volume, starting from bar 0's volume (as TA-Lib)."""
+    from tradloopd.indicators.kernels import flows
+
     c, v = same_length(close=close, volume=volume)
-    if len(c) == 0:
-        return c
-    step = np.sign(np.diff(c)) * v[1:]
-    return np.cumsum(np.concatenate(([v[0]], step)))
-
-
-def _flow_multiplier(h: np.ndarray, lo: np.ndarray, c: np.ndarray) -> np.ndarray:
-    rng = h - lo
-    return np.divide((c - lo) - (h - c), rng, out=np.zeros(len(rng)), where=rng != 0)
+    out = np.empty(len(c))
+    if len(c):
+        flows.obv_into(c, v, out)
+    return out
 
 
 def ad(high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarray) -> np.ndarray:
     """Accumulation/distribution line: running sum of ((c-l)-(h-c))/(h-l) * volume."""
+    from tradloopd.indicators.kernels import flows
+
     h, lo, c, v = same_length(high=high, low=low, close=close, volume=volume)
-    return np.cumsum(_flow_multiplier(h, lo, c) * v)
+    out = np.empty(len(c))
+    flows.ad_into(h, lo, c, v, out)
+    return out
 
 
 def cmf(
     high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarray, period: int = 20
 ) -> np.ndarray:
     """Chaikin money flow: sum(money flow volume) / sum(volume) over `period`; 0 if no volume."""
+    from tradloopd.indicators.kernels import flows, ratios
+
     h, lo, c, v = same_length(high=high, low=low, close=close, volume=volume)
     p = _period(period, len(c))
-    flow, vol = rolling_sum(_flow_multiplier(h, lo, c) * v, p), rolling_sum(v, p)
-    return warmed(np.divide(flow, vol, out=np.zeros(len(vol)), where=vol != 0), len(c))
+    flow = np.empty(len(c))
+    flows.flow_volume_into(h, lo, c, v, flow)
+    out = blank(len(c), p - 1)
+    ratios.share_into(rolling_sum(flow, p), rolling_sum(v, p), p - 1, False, out)
+    return out
 
 
 def _period(value: int, n: int, name: str = "period") -> int:
@@ -62,37 +68,51 @@ def adosc(
     f, s = _period(fast, n, "fast"), _period(slow, n, "slow")
     if f >= s:
         raise IndicatorError(f"fast: must be shorter than slow ({f} >= {s})")
-    return warmed(ema_valid(line, f)[s - f :] - ema_valid(line, s), n)
+    from tradloopd.indicators.kernels import smoothing
+
+    out = blank(n, s - 1)
+    smoothing.ema_diff_into(line, f, s, out)
+    return out
 
 
 def mfi(
     high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarray, period: int = 14
 ) -> np.ndarray:
     """Money flow index: 100 * positive flow / total flow of typical price * volume."""
+    from tradloopd.indicators.kernels import flows, ratios
+
     h, lo, c, v = same_length(high=high, low=low, close=close, volume=volume)
     n = len(c)
     p = _period(period, n)
-    tp = (h + lo + c) / 3.0
-    flow = tp[1:] * v[1:]
-    pos = rolling_sum(np.where(tp[1:] > tp[:-1], flow, 0.0), p)
-    neg = rolling_sum(np.where(tp[1:] < tp[:-1], flow, 0.0), p)
-    total = pos + neg
-    return warmed(np.divide(100.0 * pos, total, out=np.zeros(len(total)), where=total != 0), n)
+    pos, neg = np.empty(max(n - 1, 0)), np.empty(max(n - 1, 0))
+    if n:
+        flows.money_flows_into(h, lo, c, v, pos, neg)
+    pos, neg = rolling_sum(pos, p), rolling_sum(neg, p)
+    neg += pos
+    out = blank(n, p)
+    ratios.share_into(pos, neg, p, True, out)
+    return out
 
 
 def vpt(close: np.ndarray, volume: np.ndarray) -> np.ndarray:
     """Volume-price trend: running sum of volume * (close / previous close - 1), from bar 1."""
+    from tradloopd.indicators.kernels import flows
+
     c, v = same_length(close=close, volume=volume)
-    prev = c[:-1]
-    change = np.divide(c[1:] - prev, prev, out=np.zeros(len(prev)), where=prev != 0)
-    return warmed(np.cumsum(v[1:] * change), len(c))
+    out = blank(len(c), 1)
+    flows.vpt_into(c, v, out)
+    return out
 
 
 def force(close: np.ndarray, volume: np.ndarray, period: int = 13) -> np.ndarray:
     """Force index: EMA(period) of (close - previous close) * volume."""
+    from tradloopd.indicators.kernels import flows
+
     c, v = same_length(close=close, volume=volume)
     p = _period(period, len(c))
-    return warmed(ema_valid((c[1:] - c[:-1]) * v[1:], p), len(c))
+    raw = blank(len(c), 1)
+    flows.force_raw_into(c, v, raw)
+    return ema_full(raw, p, 1)
 
 
 class OBV:

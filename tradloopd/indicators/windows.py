@@ -1,39 +1,8 @@
-"""Rolling window extremes (max, min and their positions) in batch and streaming form."""
+"""Streaming rolling window extremes (max, min and the age of the extreme); batch: `kernels.extremes`."""
 
 from __future__ import annotations
 
 from collections import deque
-
-import numpy as np
-
-
-def rolling_max(x: np.ndarray, p: int) -> np.ndarray:
-    """Max of each window of `p` (valid part), by doubling windows: O(n log p), exact."""
-    m, w = x, 1
-    while 2 * w <= p:
-        m = np.maximum(m[:-w], m[w:])
-        w *= 2
-    return np.maximum(m[: len(x) - p + 1], m[p - w :])
-
-
-def rolling_min(x: np.ndarray, p: int) -> np.ndarray:
-    """Min of each window of `p` (valid part)."""
-    return -rolling_max(-x, p)
-
-
-def rolling_argmax(x: np.ndarray, p: int) -> np.ndarray:
-    """Index (into x) of each window's max, the latest one on ties (valid part)."""
-    m, idx, w = x, np.arange(len(x)), 1
-    while 2 * w <= p:
-        m, idx = _pick(m[:-w], idx[:-w], m[w:], idx[w:])
-        w *= 2
-    n = len(x) - p + 1
-    return _pick(m[:n], idx[:n], m[p - w :], idx[p - w :])[1]
-
-
-def _pick(m1: np.ndarray, i1: np.ndarray, m2: np.ndarray, i2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    later = m2 >= m1
-    return np.where(later, m2, m1), np.where(later, i2, i1)
 
 
 class WindowMax:
