@@ -172,7 +172,7 @@ class Context:
         quantity is rounded down to the lot (less than one lot is a StrategyError). A buy without
         qty spends `notional` (default: all available cash), sized at the fill price. `trail`
         makes a stop (or with `limit` a stop-limit) trailing; `algo` an algorithm order."""
-        inst = self.instrument if symbol in (None, self.symbol) else Instrument(symbol=symbol or "")
+        inst = self.instrument if symbol is None or symbol == self.symbol else Instrument(symbol=symbol)
         buy = side is Side.BUY
         kind = _kind(limit is not None, stop is not None or trail is not None)
         quantity = None if qty is None else self._lots(qty, notional, inst)

@@ -51,16 +51,20 @@ class BarWalk:
         )
         self._steps = 0
         self.trailing = sim.trailing > 0  # any trailing order at all: follow the path points
+        # the emulator follows some order (only then can it place orders during the walk)
+        self.reacting = bool(sim.listeners)
         self._told = 0  # events up to here the order emulator has had
 
     def run(self) -> list[OrderEvent]:
         bar = self.bar
         self._expire()
-        self._react()
+        if self.reacting:
+            self._react()
         open_ = to_decimal(bar.open)
         self._walk(open_, open_)
         self._end_arrivals()
-        self._react()
+        if self.reacting:
+            self._react()
         if not self.book:
             return self.events  # all done at the open (the common market order): no path needed
         position = self.sim.account.qty(bar.symbol)  # after the open: an entry filled there counts
@@ -68,22 +72,21 @@ class BarWalk:
                         mode=self.sim.config.intrabar, position_sign=(position > 0) - (position < 0))
         for a, b in itertools.pairwise(path):
             self._walk(a, b)
-        if self.trailing:
-            self._follow(path[-1])
         for working in self.book:
             working.new = False
             working.fresh = False
-            if working.trail is not None and working.trail.moved:
-                self._announce(working)
-        self._react()
+        if self.trailing:
+            self._follow(path[-1])
+            for working in self.book:
+                if working.trail is not None and working.trail.moved:
+                    self._announce(working)
+        if self.reacting:
+            self._react()
         return self.events
 
     def _react(self) -> None:
         """Let the order emulator answer the events so far (a child placed now joins the walk)."""
         events, told = self.events, self._told
-        if not self.sim.emulator.listeners:
-            self._told = len(events)
-            return
         while told < len(events):
             reactions = self.sim.react(events[told], self.ts)
             told += 1
@@ -117,7 +120,8 @@ class BarWalk:
                 for other in self.book:
                     other.fresh = False
             self._act(working, price)
-            self._react()
+            if self.reacting:
+                self._react()
             self._steps += 1
             if self._steps > 10_000:
                 raise InvariantError(f"bar matching did not settle for {self.bar.symbol}")

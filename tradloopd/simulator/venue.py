@@ -104,6 +104,8 @@ class Simulator:
         self.trailing = 0  # how many working orders trail (the walk moves their triggers)
         self.emulator = Emulator(natives, self.instruments, self._venue_order,
                                  self.account.positions.get, on_hold=self._hold, on_let_go=self._let_go)
+        self._watched = self.emulator.by_symbol  # symbols it works orders on (read-only here)
+        self.listeners = self.emulator.listeners  # orders it follows (read-only here)
 
     def restore(self, orders: list[TrackedOrder], fills: list[OrderFilled], *,
                 seen: Mapping[str, int] | None = None) -> None:
@@ -210,15 +212,19 @@ class Simulator:
         return events
 
     def on_bar(self, bar: Bar) -> list[OrderEvent]:
-        """Match the symbol's orders against the bar (the feeder has set `last`): the emulator's
-        timers due at the bar's open first, then the walk, then what the emulator decides at
-        the bar's close."""
-        emulator, symbol = self.emulator, bar.symbol
-        if not emulator.watches(symbol):
-            book = self.matching.get(symbol)
-            return BarWalk(self, bar, book).run() if book else _NO_EVENTS
-        events = self.run(emulator.on_open(bar), bar.ts_open)
+        """Match the symbol's orders against the bar (the feeder has set `last`)."""
+        symbol = bar.symbol
+        if symbol in self._watched:
+            return self._on_watched_bar(bar)
         book = self.matching.get(symbol)
+        return BarWalk(self, bar, book).run() if book else _NO_EVENTS
+
+    def _on_watched_bar(self, bar: Bar) -> list[OrderEvent]:
+        """A bar of a symbol the emulator works orders on: its timers due at the bar's open first,
+        then the walk, then what it decides at the bar's close."""
+        emulator = self.emulator
+        events = self.run(emulator.on_open(bar), bar.ts_open)
+        book = self.matching.get(bar.symbol)
         if book:
             events += BarWalk(self, bar, book).run()
         return events + self.run(emulator.on_bar(bar), bar.ts_event)

@@ -21,7 +21,7 @@ from tradloopd.errors import InvariantError
 from tradloopd.messages import Bar, Order, OrderEvent, OrderRejected
 from tradloopd.model import Instrument
 from tradloopd.orders.emulator.program import NOTHING, Parent, Program
-from tradloopd.orders.emulator.steps import Cancel, Emit, Kinds, Release, Step
+from tradloopd.orders.emulator.steps import PAPER, Cancel, Emit, Kinds, Release, Step
 from tradloopd.orders.state import TrackedOrder
 from tradloopd.positions import Position
 
@@ -39,6 +39,7 @@ class Emulator:
                  on_hold: Callable[[Order], None] = lambda order: None,
                  on_let_go: Callable[[str], None] = lambda client_order_id: None) -> None:
         self.natives = natives
+        self._every_kind = natives == PAPER  # the venue works every kind itself: only algos and groups here
         self.instruments = instruments
         self.venue_order = venue_order
         self.position = position
@@ -54,8 +55,10 @@ class Emulator:
 
     def takes(self, order: Order) -> bool:
         """True when the venue cannot work `order` as it is and the emulator must."""
-        return (order.algo is not None or order.oca_group is not None or order.oto_parent is not None
-                or order.combo is not None or self.natives.lacks(order) is not None)
+        if order.algo is not None or order.oca_group is not None or order.oto_parent is not None \
+                or order.combo is not None:
+            return True
+        return not self._every_kind and self.natives.lacks(order) is not None
 
     def watches(self, symbol: str) -> bool:
         return bool(self.by_symbol.get(symbol))
