@@ -138,19 +138,18 @@ class TrackedOrder:
                 self.status = S.TRIGGERED
             case OrderExpired():
                 self.status = S.EXPIRED
-            case OrderFilled():
+            case OrderFilled() | AlgoFilled():
                 self._fill(event)
             case OrderPlaced():
                 self.status = S.SUBMITTED
             case OrderModified():
                 self._modify(event)
-            case AlgoFilled():
-                self._progress(event)
             case _:
                 assert_never(event)
         self.ts_last = event.ts_event  # last: a refused fill (it raises) changes nothing
 
-    def _fill(self, fill: OrderFilled) -> None:
+    def _fill(self, fill: OrderFilled | AlgoFilled) -> None:
+        """Count a fill: the order's own, or (`AlgoFilled`) a child's toward this parent."""
         leaves = self.leaves_qty
         if fill.quantity <= ZERO or (leaves is not None and fill.quantity > leaves):
             raise IllegalTransition(
@@ -159,11 +158,11 @@ class TrackedOrder:
         self.filled_qty += fill.quantity
         self.filled_cost += fill.quantity * fill.price
         self.fees += fill.fee
-        if leaves is None and fill.leaves_qty:  # a notional order sized here, and cut short
-            self.sized_qty = self.filled_qty + fill.leaves_qty
-        done = fill.quantity == leaves if leaves is not None else not fill.leaves_qty
+        sized_left = fill.leaves_qty if isinstance(fill, OrderFilled) else None
+        if leaves is None and sized_left:  # a notional order sized here, and cut short
+            self.sized_qty = self.filled_qty + sized_left
+        done = fill.quantity == leaves if leaves is not None else not sized_left
         self.status = S.FILLED if done else S.PARTIALLY_FILLED
-
 
     def _modify(self, change: OrderModified) -> None:
         """New terms: a moved trigger or limit, a cut quantity; an activated trail follows at once."""
@@ -181,18 +180,6 @@ class TrackedOrder:
             price=order.price if change.price is None else change.price)
         if quantity is not None and self.filled_qty and self.filled_qty == quantity:
             self.status = S.FILLED
-
-    def _progress(self, fill: AlgoFilled) -> None:
-        """A child's fill counts toward this (parent) order: filled quantity, cost, fees."""
-        leaves = self.leaves_qty
-        if fill.quantity <= ZERO or (leaves is not None and fill.quantity > leaves):
-            raise IllegalTransition(
-                f"order {self.client_order_id}: child fill of {fill.quantity} with {leaves} left"
-            )
-        self.filled_qty += fill.quantity
-        self.filled_cost += fill.quantity * fill.price
-        self.fees += fill.fee
-        self.status = S.FILLED if fill.quantity == leaves else S.PARTIALLY_FILLED
 
 
 _STATUS_OF: dict[type, OrderStatus] = {

@@ -21,7 +21,7 @@ from tradloopd.errors import InvariantError
 from tradloopd.messages import Bar, Order, OrderEvent, OrderRejected
 from tradloopd.model import Instrument
 from tradloopd.orders.emulator.program import NOTHING, Parent, Program
-from tradloopd.orders.emulator.steps import PAPER, Cancel, Emit, Kinds, Release, Step
+from tradloopd.orders.emulator.steps import PAPER, Cancel, Emit, Kinds, Step
 from tradloopd.orders.state import TrackedOrder
 from tradloopd.positions import Position
 
@@ -195,10 +195,6 @@ class Emulator:
 
 def rejected(order: Order, reason: str, ts: int) -> list[Step]:
     return [Emit(OrderRejected(client_order_id=order.client_order_id, reason=reason, ts_event=ts))]
-
-
-def release(order: Order, *, accepted: bool) -> list[Step]:
-    return [Release(order, accepted)]
 
 
 __all__ = ["Emulator", "Parent", "Program"]
