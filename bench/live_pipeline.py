@@ -15,6 +15,7 @@ Use `--seconds 600` for the 10-minute memory check.
 from __future__ import annotations
 
 import argparse
+import gc
 import resource
 import tempfile
 import time
@@ -103,6 +104,7 @@ async def live(rate: float, seconds: float, state_dir: Path) -> tuple[PacedFeed,
     wiring.venue.simulator = timed
     feed = PacedFeed(rate, seconds)
     node = Node(settings, wiring, feed)
+    gc.freeze()  # as `tradloopd run` does before it starts the node
     start = time.perf_counter()
     async with trio.open_nursery() as nursery:
         await nursery.start(node.run)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -146,6 +147,9 @@ async def _serve(config: RunConfig, settings: NodeSettings, slots: list[Strategy
         node.on_bar = lambda bar: broadcaster.publish_nowait("bars", _bar_row(bar))
         node.extra_tasks.append(control.publish_status_every)
         TAP.sinks.append(_log_sink(broadcaster))
+        # what lives from start-up on (modules, the rebuilt state) is never scanned by the
+        # collector again: a full collection then takes ~1 ms instead of ~25 ms mid-pipeline
+        gc.freeze()
         try:
             await run_until_signalled(node, on_ready=lambda: _ready(settings, socket_path))
         finally:
