@@ -88,6 +88,9 @@ class NodeSection(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     cancel_on_shutdown: bool = False
     stall_s: Annotated[float, msgspec.Meta(gt=0)] = 30.0
     max_orders_per_bar: Annotated[int, msgspec.Meta(ge=1)] = 64
+    # bars each live strategy keeps (bar fields and indicator values); older ones are dropped so
+    # a daemon running for months stays in bounded memory. At least this many are always readable.
+    history_bars: Annotated[int, msgspec.Meta(ge=10)] = 10_000
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 

@@ -102,11 +102,15 @@ class Context:
 
     def history(self, field: str, n: int) -> np.ndarray:
         """The last `n` values of a bar field or indicator up to this bar, oldest first (read-only)."""
+        return self._read(field, max(0, self.i + 1 - n), self.i + 1)
+
+    def _read(self, field: str, start: int, stop: int) -> np.ndarray:
+        """Rows [start, stop) of a bar field or indicator, as a read-only array."""
         values = self._values
         source = values.get(field) if field in values else self._columns.get(field)
         if source is None:
             raise StrategyError(f"history({field!r}): no such bar field or declared indicator")
-        view = np.asarray(source[max(0, self.i + 1 - n): self.i + 1], dtype=np.float64)
+        view = np.asarray(source[start:stop], dtype=np.float64)
         view.flags.writeable = False
         return view
 

@@ -65,7 +65,7 @@ def node_settings(config: RunConfig, state_dir: Path) -> NodeSettings:
         simulator=config.venue.simulator, risk=config.risk, instruments=instruments,
         stall_s=node.stall_s, heartbeat_s=node.heartbeat_s, shutdown_grace_s=node.shutdown_grace_s,
         cancel_on_shutdown=node.cancel_on_shutdown, max_orders_per_bar=node.max_orders_per_bar,
-        warmup_bars=config.feed.warmup_bars)
+        warmup_bars=config.feed.warmup_bars, history_bars=node.history_bars)
 
 
 def strategy_slots(config: RunConfig, source: str) -> list[StrategySlot]:

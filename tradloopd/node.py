@@ -123,6 +123,7 @@ class NodeSettings:
     cancel_on_shutdown: bool = False
     max_orders_per_bar: int = 64
     warmup_bars: int = 200
+    history_bars: int = 10_000  # bars each live strategy keeps (`tradloopd.runner`)
 
 
 @dataclass
@@ -230,7 +231,7 @@ def _runner(slot: StrategySlot, settings: NodeSettings, account: Account, clock:
     instrument = settings.instruments.get(slot.symbol) or Instrument(symbol=slot.symbol)
     return StrategyRunner(slot.strategy_cls(slot.params), strategy_id=f"{slot.name}:{slot.symbol}",
                           instrument=instrument, timeframe_ns=slot.timeframe_ns, account=account,
-                          clock=clock, ids=ids, marks=marks)
+                          clock=clock, ids=ids, marks=marks, keep_bars=settings.history_bars)
 
 
 class Node:
