@@ -115,7 +115,8 @@ def test_live_daemon_survives_sigkill_with_nothing_lost_or_sent_twice(tmp_path):
             assert daemon.stop() == 0
             exchange.set_balances({"ETH": "7"})  # someone bought ETH by hand while it was stopped
             refused = subprocess.run([sys.executable, "-m", "tradloopd", "run", "--config", str(config)],
-                                     capture_output=True, text=True, timeout=60, cwd=ROOT, env=daemon.env)
+                                     check=False, capture_output=True, text=True, timeout=60, cwd=ROOT,
+                                     env=daemon.env)
         finally:
             if daemon.process is not None and daemon.process.poll() is None:
                 daemon.kill()
