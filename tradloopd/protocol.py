@@ -18,35 +18,26 @@ import msgspec
 from msgspec import Meta
 
 from tradloopd.errors import TradloopError
-from tradloopd.messages import (
-    AtrTrail,
-    Bar,
-    BreakEven,
-    Combo,
-    Iceberg,
-    Order,
-    OrderFilled,
-    Pov,
-    ProfitTarget,
-    Scale,
-    TimedExit,
-    Trail,
-    Twap,
-    Vwap,
-)
-from tradloopd.model import Liquidity, OrderStatus, OrderType, Side, TimeInForce, TradingState, VolumeProfile
+from tradloopd.messages import Bar, Combo, Order, OrderFilled, Trail
+from tradloopd.model import Liquidity, OrderStatus, OrderType, Side, TimeInForce, TradingState
 from tradloopd.orders.state import TrackedOrder, order_problem
+from tradloopd.protocol_terms import (
+    ENGINE_ALGO,
+    AlgoTerms,
+    ClientOrderId,
+    Limit,
+    MultiLeg,
+    OrderTag,
+    Reason,
+    RequestId,
+    Symbol,
+    Timestamp,
+    Trailing,
+)
 
 PROTOCOL_VERSION = 1
 MAX_LINE_BYTES = 1 << 20  # longest request line the server reads (replies may be longer)
 
-RequestId = Annotated[int, Meta(ge=0, le=2**53 - 1)]  # safe as a JavaScript number
-Symbol = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/@-]*$")]
-ClientOrderId = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
-Reason = Annotated[str, Meta(min_length=1, max_length=200)]
-OrderTag = Annotated[str, Meta(max_length=64)]
-Limit = Annotated[int, Meta(ge=1, le=10_000)]
-Timestamp = Annotated[int, Meta(ge=0)]
 Topic = Literal["bars", "orders", "fills", "positions", "equity", "logs", "status"]
 TOPICS: tuple[Topic, ...] = get_args(Topic)
 LogValue = str | int | float | bool | None
@@ -332,77 +323,6 @@ class Cancel(BaseRequest[CancelResult], frozen=True, kw_only=True, tag="cancel")
             raise ValueError("symbol only narrows a cancel of all orders")
 
 
-class Trailing(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """A trailing stop: `amount` (price units) or `percent` behind the best price, from `activation`."""
-
-    amount: Decimal | None = None
-    percent: Decimal | None = None
-    activation: Decimal | None = None
-
-
-class MultiLeg(msgspec.Struct, frozen=True, kw_only=True):
-    """This order is a leg of multi-leg `group` of `legs` orders: all fill, or none."""
-
-    group: ClientOrderId
-    legs: Annotated[int, Meta(ge=2, le=100)]
-
-
-class _Algo(msgspec.Struct, frozen=True, kw_only=True, tag_field="type", omit_defaults=True):
-    """An algorithm for a manual order: the fields of the engine's spec of the same name."""
-
-
-class TwapAlgo(_Algo, frozen=True, kw_only=True, tag="twap"):
-    duration_ns: Annotated[int, Meta(ge=1)]
-    slices: Annotated[int, Meta(ge=1, le=100_000)]
-
-
-class VwapAlgo(_Algo, frozen=True, kw_only=True, tag="vwap"):
-    duration_ns: Annotated[int, Meta(ge=1)]
-    profile: VolumeProfile = VolumeProfile.U
-    max_participation: Decimal | None = None
-
-
-class IcebergAlgo(_Algo, frozen=True, kw_only=True, tag="iceberg"):
-    display_qty: Decimal
-
-
-class PovAlgo(_Algo, frozen=True, kw_only=True, tag="pov"):
-    participation: Decimal
-    end_ts: Timestamp | None = None
-
-
-class ScaleAlgo(_Algo, frozen=True, kw_only=True, tag="scale"):
-    step: Decimal
-    levels: Annotated[int, Meta(ge=2, le=100)]
-
-
-class AtrTrailAlgo(_Algo, frozen=True, kw_only=True, tag="atr_trail"):
-    multiple: Decimal
-    period: Annotated[int, Meta(ge=1, le=1000)] = 14
-
-
-class ProfitTargetAlgo(_Algo, frozen=True, kw_only=True, tag="profit_target"):
-    offset: Decimal | None = None
-    percent: Decimal | None = None
-
-
-class BreakEvenAlgo(_Algo, frozen=True, kw_only=True, tag="break_even"):
-    threshold: Decimal
-    offset: Decimal = Decimal(0)
-
-
-class TimedExitAlgo(_Algo, frozen=True, kw_only=True, tag="timed_exit"):
-    bars: Annotated[int, Meta(ge=1, le=1_000_000)] | None = None
-    at_ts: Timestamp | None = None
-
-
-AlgoTerms = (TwapAlgo | VwapAlgo | IcebergAlgo | PovAlgo | ScaleAlgo | AtrTrailAlgo | ProfitTargetAlgo
-             | BreakEvenAlgo | TimedExitAlgo)
-_ENGINE_ALGO: dict[type, type] = {TwapAlgo: Twap, VwapAlgo: Vwap, IcebergAlgo: Iceberg, PovAlgo: Pov,
-                                  ScaleAlgo: Scale, AtrTrailAlgo: AtrTrail, ProfitTargetAlgo: ProfitTarget,
-                                  BreakEvenAlgo: BreakEven, TimedExitAlgo: TimedExit}
-
-
 class Submit(BaseRequest[SubmitResult], frozen=True, kw_only=True, tag="submit"):
     """A manual order; it goes through the risk guard like a strategy's. The fields after `tag`
     (optional, so protocol version 1 requests without them mean what they always meant) reach the
@@ -449,7 +369,7 @@ class Submit(BaseRequest[SubmitResult], frozen=True, kw_only=True, tag="submit")
         fields["trail"] = None if self.trail is None else Trail(**msgspec.structs.asdict(self.trail))
         fields["combo"] = None if self.combo is None else Combo(**msgspec.structs.asdict(self.combo))
         fields["algo"] = None if self.algo is None else \
-            _ENGINE_ALGO[type(self.algo)](**msgspec.structs.asdict(self.algo))
+            ENGINE_ALGO[type(self.algo)](**msgspec.structs.asdict(self.algo))
         return Order(client_order_id=client_order_id, strategy_id=strategy_id, ts_init=ts_init, **fields)
 
 

@@ -10,16 +10,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from protocol_strategies import messages, struct_classes
 
-from tradloopd import protocol
+from tradloopd import protocol, protocol_terms
 from tradloopd.protocol import ClientMessage, ServerMessage, decode_client_message, decode_server_message
 
 EVERY_STRUCT = struct_classes(ClientMessage | ServerMessage)
 
 
 def test_every_struct_of_the_protocol_is_a_message_or_part_of_one() -> None:
-    defined = {obj for obj in vars(protocol).values() if isinstance(obj, type)
-               and issubclass(obj, msgspec.Struct) and obj.__module__ == protocol.__name__
-               and not obj.__name__.startswith("_") and obj is not protocol.BaseRequest}
+    defined = {obj for module in (protocol, protocol_terms) for obj in vars(module).values()
+               if isinstance(obj, type) and issubclass(obj, msgspec.Struct)
+               and obj.__module__ == module.__name__ and not obj.__name__.startswith("_")
+               and obj is not protocol.BaseRequest}
     assert defined == set(EVERY_STRUCT)
 
 
