@@ -65,7 +65,8 @@ class Columns:
 
 class WindowContext(Context):
     """The live context over kept bars: `i` counts every bar since the start (as in replay);
-    row `i` is at `i - _base` in the buffers, and rows before `_base` are gone."""
+    row `i` is at `i - _base` in the buffers, and rows before `_base` are gone. The offset lives
+    here, not in `Context`, whose `indicator` is on the replay's per-bar hot path."""
 
     __slots__ = ("_base", "_keep")
 
