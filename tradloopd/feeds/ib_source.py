@@ -25,6 +25,7 @@ import ib_async
 import trio
 import trio_asyncio
 
+from tradloopd.brokers.ib.connect import connect
 from tradloopd.brokers.ib.contracts import ContractSpec, contract_for
 from tradloopd.brokers.ib.convert import ib_contract
 from tradloopd.errors import ConfigError, RateLimited, VenueError, VenueUnavailable
@@ -94,7 +95,6 @@ class IbSource:
         logging.getLogger("ib_async.wrapper").addFilter(_QUIET_NO_DATA)  # added once however often
         self.contracts = known
         self._overrides = contracts
-        self._where = f"{config.host}:{config.port} as client {config.client_id}"
 
     @property
     def connected(self) -> bool:
@@ -104,25 +104,10 @@ class IbSource:
         """Connect if not connected (no retries here: the feed backs off and calls again)."""
         if self.connected:
             return
-        config, refused = self.config, []
-        with trio.CancelScope() as attempt:
-            def give_up(message: str) -> None:  # TWS closed the socket (client id in use, ...)
-                refused.append(message)
-                attempt.cancel()
-
-            self.ib.client.apiError += give_up
-            try:
-                with trio.fail_after(2 * config.connect_timeout_s + 1):
-                    await trio_asyncio.aio_as_trio(self.ib.connectAsync)(
-                        config.host, config.port, clientId=config.client_id, readonly=True,
-                        timeout=config.connect_timeout_s, fetchFields=ib_async.StartupFetch(0))
-            except (OSError, ConnectionError, TimeoutError, trio.TooSlowError) as exc:
-                why = f"IB feed: cannot connect to IB at {self._where}: {exc!r}"
-                raise VenueUnavailable(why[:300]) from exc
-            finally:
-                self.ib.client.apiError -= give_up
-        if attempt.cancelled_caught:
-            raise VenueUnavailable(f"IB feed: IB at {self._where} refused the connection: {refused[0]}"[:300])
+        config = self.config
+        await connect(self.ib, who="IB feed", host=config.host, port=config.port,
+                      client_id=config.client_id, timeout_s=config.connect_timeout_s, readonly=True,
+                      fetchFields=ib_async.StartupFetch(0))
 
     async def close(self) -> None:
         if self.connected:

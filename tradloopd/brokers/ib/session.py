@@ -23,6 +23,7 @@ import trio_asyncio
 
 from tradloopd.brokers.ib import convert
 from tradloopd.brokers.ib.config import IbVenueConfig
+from tradloopd.brokers.ib.connect import connect
 from tradloopd.brokers.ib.contracts import contract_for
 from tradloopd.brokers.ib.tracker import ExecutionReport, VenueOrderState
 from tradloopd.errors import ConfigError, VenueAuthError, VenueError, VenueUnavailable
@@ -88,25 +89,9 @@ class IbSession:
     async def _connect(self) -> None:
         config = self.config
         where = f"{config.host}:{config.port} as client {config.client_id}"
-        refused: list[str] = []
-        with trio.CancelScope() as attempt:
-            def give_up(message: str) -> None:  # TWS closed the socket (client id in use, ...)
-                refused.append(message)
-                attempt.cancel()
-
-            self.ib.client.apiError += give_up
-            try:
-                with trio.fail_after(2 * config.connect_timeout_s + 1):
-                    await trio_asyncio.aio_as_trio(self.ib.connectAsync)(
-                        config.host, config.port, clientId=config.client_id, timeout=config.connect_timeout_s,
-                        account=self.account, raiseSyncErrors=True, fetchFields=SYNC_AT_CONNECT)
-            except (OSError, ConnectionError, TimeoutError, trio.TooSlowError) as exc:
-                why = f"{self.name}: cannot connect to IB at {where}: {exc!r}"
-                raise VenueUnavailable(why[:300]) from exc
-            finally:
-                self.ib.client.apiError -= give_up
-        if attempt.cancelled_caught:
-            raise VenueUnavailable(f"{self.name}: IB at {where} refused the connection: {refused[0]}"[:300])
+        await connect(self.ib, who=self.name, host=config.host, port=config.port,
+                      client_id=config.client_id, timeout_s=config.connect_timeout_s,
+                      account=self.account, raiseSyncErrors=True, fetchFields=SYNC_AT_CONNECT)
         await self._check_account(where)
         self.generation += 1
         self._backoff.reset()
