@@ -5,8 +5,8 @@ from __future__ import annotations
 import ccxt.async_support as ccxt_async
 import trio
 import trio_asyncio
-from conftest import T0_NS
 
+from tests.demo.conftest import T0_NS
 from tradloopd.demo.binance import FakeBinance, point_ccxt_at
 
 SPOT_ONLY = {"fetchMarkets": {"types": ["spot"]}, "fetchCurrencies": False, "fetchMargins": False}

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import ccxt
 import pytest
-from conftest import T0_NS
 
+from tests.demo.conftest import T0_NS
 from tradloopd.demo.binance import FakeBinance, point_ccxt_at
 from tradloopd.demo.candles import PricePath, kline_rows
 from tradloopd.demo.markets import markets_by_id

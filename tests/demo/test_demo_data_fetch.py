@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import T0_NS
 
+from tests.demo.conftest import T0_NS
 from tradloopd.cli import main
 from tradloopd.data.fetch import FetchRequest, fetch, parse_utc_ms
 from tradloopd.data.load import load_bars

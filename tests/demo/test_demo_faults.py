@@ -9,8 +9,8 @@ from decimal import Decimal
 import ccxt
 import httpx
 import pytest
-from conftest import T0_NS
 
+from tests.demo.conftest import T0_NS
 from tradloopd.demo.binance import FakeBinance, point_ccxt_at
 from tradloopd.demo.faults import Fault
 

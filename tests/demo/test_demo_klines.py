@@ -6,8 +6,8 @@ import itertools
 
 import httpx
 import pytest
-from conftest import T0_NS
 
+from tests.demo.conftest import T0_NS
 from tradloopd.demo.binance import FakeBinance
 
 NOW_MS = T0_NS // 1_000_000

@@ -9,8 +9,8 @@ import ccxt
 import httpx
 import msgspec
 import pytest
-from conftest import T0_NS
 
+from tests.demo.conftest import T0_NS
 from tradloopd.demo.binance import FakeBinance, point_ccxt_at
 from tradloopd.demo.candles import PricePath
 from tradloopd.demo.clock import VenueClock
